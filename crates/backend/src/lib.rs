@@ -1,0 +1,23 @@
+//! jw-upload-backend: the reference customer backend that mints JW Platform upload credentials.
+//!
+//! Mount [`app`] in an axum site, or run the binary. The browser asks `POST /api/uploads` for
+//! upload credentials; the backend calls the platform (v1 signed, or v2 bearer) with secrets
+//! from its environment and passes the platform's reply through. The secrets never leave it.
+#![deny(missing_docs)]
+
+mod config;
+mod csrf;
+mod error;
+mod platform;
+mod routes;
+mod server;
+mod sign;
+mod upload;
+
+pub use config::{Config, ConfigError, DEFAULT_API_BASE, DEFAULT_LISTEN};
+pub use csrf::{COOKIE_NAME as CSRF_COOKIE, HEADER_NAME as CSRF_HEADER};
+pub use error::ApiError;
+pub use routes::{app, content_security_policy};
+pub use server::{spawn, BackendServer};
+pub use sign::{canonical_query, pct_encode, sign_v1};
+pub use upload::{plan as plan_upload, PlatformCall};

@@ -1,0 +1,275 @@
+//! Shared test helpers: a config, a tiny fake platform, and a browser-like client.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jw_upload_backend::{sign_v1, BackendServer, Config};
+use serde_json::{json, Value};
+
+pub const SITE: &str = "site0001";
+pub const KEY: &str = "key00001";
+pub const SECRET: &str = "v1-SECRET-zq81Xw";
+pub const V2_SECRET: &str = "v2-SECRET-pp09Lm";
+
+/// A config for `api_base` with the test credentials, listening on a free port.
+pub fn config(api_base: &str) -> Config {
+    Config {
+        api_base: api_base.to_owned(),
+        site_id: SITE.into(),
+        api_key: KEY.into(),
+        api_secret: SECRET.into(),
+        v2_secret: V2_SECRET.into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        static_dir: None,
+        allowed_origins: vec!["https://allowed.example".into()],
+        connect_src_extra: Vec::new(),
+    }
+}
+
+/// One request the fake platform saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub query: BTreeMap<String, String>,
+    pub raw_query: String,
+    pub authorization: Option<String>,
+    pub body: Value,
+}
+
+#[derive(Clone, Default)]
+pub struct Fake {
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Fake {
+    pub fn last(&self) -> Seen {
+        self.seen.lock().unwrap().last().cloned().expect("the fake saw no request")
+    }
+    pub fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+fn rate_limit() -> Value {
+    json!({"reset": 1_572_450_420u64, "limit": 60, "remaining": 59})
+}
+
+async fn fake_v1(
+    State(fake): State<Fake>,
+    Path(call): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+    uri: axum::http::Uri,
+) -> Response {
+    let raw_query = uri.query().unwrap_or_default().to_owned();
+    fake.seen.lock().unwrap().push(Seen {
+        method: "POST".into(),
+        path: format!("/v1/{call}"),
+        query: query.clone(),
+        raw_query,
+        authorization: None,
+        body: Value::Null,
+    });
+    let params: Vec<(String, String)> = query
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let good = query.get("api_signature") == Some(&sign_v1(&params, SECRET))
+        && query.get("api_key").map(String::as_str) == Some(KEY);
+    if !good {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"status":"error","code":"PermissionDenied","title":"Permission Denied",
+                "message":"bad signature","rate_limit": rate_limit()})),
+        )
+            .into_response();
+    }
+    match query.get("title").map(String::as_str) {
+        Some("ratelimited") => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "17")],
+                Json(json!({"status":"error","code":"RateLimitExceeded","rate_limit": rate_limit()})),
+            )
+                .into_response()
+        }
+        Some("leak") => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"status":"error","message": format!("debug: secret={SECRET} v2={V2_SECRET}")})),
+            )
+                .into_response()
+        }
+        _ => {}
+    }
+    let key = query.get("video_key").cloned().unwrap_or_else(|| "tL17msiU".into());
+    let reply = match query.get("upload_method").map(String::as_str) {
+        Some("s3") => json!({"status":"ok","media":{"type":"video","key":key},
+            "link":{"protocol":"http","address":"127.0.0.1:1","path":format!("/jwplatform-upload/{key}"),
+                    "query":{"AWSAccessKeyId":"SIMAKIA0000000000000","Expires":1_482_770_374u64,"Signature":"1/l+L6/yOE05dNEbXHW8sw7TGF4="}},
+            "rate_limit": rate_limit()}),
+        _ => json!({"status":"ok","media":{"type":"video","key":key},
+            "link":{"protocol":"http","address":"127.0.0.1:1","path":"/v1/videos/upload",
+                    "query":{"key":"vtQmcboj","token":"e2bbad0fd889d5d2e30047596cfe3789778257d2"}},
+            "session_id":"kwJei9j2vtQmcbojrlGJY3mbJFMHfzZwPXBwoSQr","rate_limit": rate_limit()}),
+    };
+    Json(reply).into_response()
+}
+
+fn bearer_ok(headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok())
+        == Some(format!("Bearer {V2_SECRET}").as_str())
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"errors":[{"code":"unauthorized","description":"bad token"}]})),
+    )
+        .into_response()
+}
+
+async fn fake_v2_create(
+    State(fake): State<Fake>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    fake.seen.lock().unwrap().push(Seen {
+        method: "POST".into(),
+        path: format!("/v2/sites/{site}/media"),
+        query: BTreeMap::new(),
+        raw_query: String::new(),
+        authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        body: body.clone(),
+    });
+    if !bearer_ok(&headers) || site != SITE {
+        return unauthorized();
+    }
+    let mut reply = json!({"id":"Xa7fG2kq","type":"media","status":"created",
+        "metadata": body["metadata"].clone(),"created":"2026-11-22T00:00:00Z"});
+    if body["upload"]["method"] == "multipart" {
+        reply["upload_id"] = json!("4f1b00ff");
+        reply["upload_token"] = json!("eyJupload.token");
+    }
+    Json(reply).into_response()
+}
+
+async fn fake_v2_media(
+    State(fake): State<Fake>,
+    Path((site, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    fake.seen.lock().unwrap().push(Seen {
+        method: "GET".into(),
+        path: format!("/v2/sites/{site}/media/{id}"),
+        query: BTreeMap::new(),
+        raw_query: String::new(),
+        authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        body: Value::Null,
+    });
+    if !bearer_ok(&headers) {
+        return unauthorized();
+    }
+    if id == "missing1" {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"errors":[{"code":"not_found","description":"no such media"}]})),
+        )
+            .into_response();
+    }
+    Json(json!({"id": id,"type":"media","status":"ready","error_message":null,
+        "duration":12.5,"size":1000,"md5":"9e107d9d372bb6826bd81d3542a419d6","metadata":{"title":"t"}}))
+    .into_response()
+}
+
+/// Starts the fake platform on a free loopback port.
+pub async fn start_fake() -> (Fake, SocketAddr) {
+    let fake = Fake::default();
+    let router = Router::new()
+        .route("/v1/{*call}", post(fake_v1))
+        .route("/v2/sites/{site}/media", post(fake_v2_create))
+        .route("/v2/sites/{site}/media/{id}", get(fake_v2_media))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    (fake, addr)
+}
+
+/// A loopback URL where nothing listens.
+pub async fn dead_base() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+/// A browser stand-in: same-origin `Origin`, and the CSRF cookie + header after `csrf()`.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Browser {
+    /// Fetches a CSRF token from `server` as a page on its own origin would.
+    pub async fn new(server: &BackendServer) -> Browser {
+        let http = reqwest::Client::new();
+        let base = server.url();
+        let reply = http.get(format!("{base}/api/csrf")).send().await.unwrap();
+        assert_eq!(reply.status(), 200);
+        let token = reply.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Browser { http, base, token }
+    }
+
+    /// `POST /api/uploads` with `body`, same origin, token in cookie and header.
+    pub async fn upload(&self, body: &Value) -> (u16, HeaderMap, Value) {
+        let reply = self
+            .http
+            .post(format!("{}/api/uploads", self.base))
+            .header("origin", &self.base)
+            .header("cookie", format!("jwu_csrf={}", self.token))
+            .header("x-csrf-token", &self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        split(reply).await
+    }
+
+    /// `GET /api/media/{id}`.
+    pub async fn media(&self, id: &str) -> (u16, HeaderMap, Value) {
+        let reply = self
+            .http
+            .get(format!("{}/api/media/{id}", self.base))
+            .send()
+            .await
+            .unwrap();
+        split(reply).await
+    }
+}
+
+pub async fn split(reply: reqwest::Response) -> (u16, HeaderMap, Value) {
+    let status = reply.status().as_u16();
+    let headers = reply.headers().clone();
+    let text = reply.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, headers, body)
+}
+
+pub fn file(name: &str, size: u64) -> Value {
+    json!({"name": name, "size": size, "type": "video/mp4"})
+}

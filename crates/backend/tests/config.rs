@@ -1,0 +1,134 @@
+//! Config::from_lookup / from_env rules and the redacting Debug.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+
+use jw_upload_backend::{Config, ConfigError};
+
+fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Config::from_lookup(|name| map.get(name).cloned())
+}
+
+const FULL: [(&str, &str); 4] = [
+    ("JW_SITE_ID", "site1234"),
+    ("JW_API_KEY", "key12345"),
+    ("JW_API_SECRET", "top-secret-v1"),
+    ("JW_V2_SECRET", "top-secret-v2"),
+];
+
+#[test]
+fn defaults_are_the_real_api_and_port_4000() {
+    let c = load(&FULL).unwrap();
+    assert_eq!(c.api_base, "https://api.jwplayer.com");
+    assert_eq!(c.listen.to_string(), "127.0.0.1:4000");
+    assert_eq!(c.site_id, "site1234");
+    assert_eq!(c.static_dir, None);
+    assert!(c.allowed_origins.is_empty());
+    assert!(!c.uses_loopback_platform());
+}
+
+#[test]
+fn secrets_are_required_for_the_real_api() {
+    assert_eq!(
+        load(&FULL[..3]).unwrap_err(),
+        ConfigError::Missing("JW_V2_SECRET")
+    );
+    assert_eq!(load(&[]).unwrap_err(), ConfigError::Missing("JW_SITE_ID"));
+    let empty = [("JW_SITE_ID", "  ")];
+    assert_eq!(
+        load(&empty).unwrap_err(),
+        ConfigError::Missing("JW_SITE_ID")
+    );
+}
+
+#[test]
+fn a_loopback_api_base_falls_back_to_the_simulator_credentials() {
+    let c = load(&[("JW_API_BASE", "http://127.0.0.1:4010/")]).unwrap();
+    assert_eq!(c.api_base, "http://127.0.0.1:4010");
+    assert_eq!(c.site_id, "simsite1");
+    assert_eq!(c.api_key, "simkey01");
+    assert_eq!(c.api_secret, "sim-v1-secret");
+    assert_eq!(c.v2_secret, "sim-v2-secret");
+    assert!(c.uses_loopback_platform());
+    let c = load(&[
+        ("JW_API_BASE", "http://localhost:9"),
+        ("JW_API_SECRET", "mine"),
+    ])
+    .unwrap();
+    assert_eq!(c.api_secret, "mine");
+}
+
+#[test]
+fn all_variables_are_read() {
+    let dir = std::env::temp_dir();
+    let dir_text = dir.to_string_lossy().into_owned();
+    let mut vars = FULL.to_vec();
+    vars.extend([
+        ("JW_API_BASE", "http://sim.test:4010"),
+        ("JW_BACKEND_LISTEN", "0.0.0.0:0"),
+        ("JW_BACKEND_STATIC_DIR", dir_text.as_str()),
+        (
+            "JW_BACKEND_ALLOWED_ORIGINS",
+            "https://Shop.Example:443, http://localhost:8080",
+        ),
+        (
+            "JW_BACKEND_CONNECT_SRC",
+            "https://cdn.example https://up.example",
+        ),
+    ]);
+    let c = load(&vars).unwrap();
+    assert_eq!(c.api_base, "http://sim.test:4010");
+    assert_eq!(c.listen.port(), 0);
+    assert_eq!(c.static_dir.as_deref(), Some(dir.as_path()));
+    assert_eq!(
+        c.allowed_origins,
+        vec!["https://shop.example", "http://localhost:8080"]
+    );
+    assert_eq!(
+        c.connect_src_extra,
+        vec!["https://cdn.example", "https://up.example"]
+    );
+}
+
+#[test]
+fn bad_values_are_refused_with_the_variable_name() {
+    let cases = [
+        ("JW_API_BASE", "ftp://example.com"),
+        ("JW_API_BASE", "not a url"),
+        ("JW_API_BASE", "https://api.example?x=1"),
+        ("JW_BACKEND_LISTEN", "localhost"),
+        ("JW_BACKEND_STATIC_DIR", "/definitely/not/here"),
+        (
+            "JW_BACKEND_ALLOWED_ORIGINS",
+            "https://ok.example,https://x.example/path",
+        ),
+    ];
+    for (var, value) in cases {
+        let mut vars = FULL.to_vec();
+        vars.push((var, value));
+        match load(&vars) {
+            Err(ConfigError::Invalid { var: v, .. }) => assert_eq!(v, var, "{value}"),
+            other => panic!("{var}={value}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn debug_redacts_the_secrets() {
+    let c = load(&FULL).unwrap();
+    let text = format!("{c:?} {c:#?}");
+    assert!(!text.contains("top-secret"), "{text}");
+    assert!(text.contains("<redacted>"));
+    assert!(text.contains("key12345"));
+    assert!(text.contains("site1234"));
+}
+
+#[test]
+fn errors_never_show_a_secret_value() {
+    let err = load(&[("JW_API_SECRET", "top-secret-v1")]).unwrap_err();
+    assert!(!err.to_string().contains("top-secret"));
+}

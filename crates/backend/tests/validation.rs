@@ -1,0 +1,252 @@
+//! POST /api/uploads input: what each request maps to, and the 4xx for bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jw_upload_backend::{plan_upload, PlatformCall};
+use serde_json::{json, Value};
+
+fn plan(body: Value) -> PlatformCall {
+    plan_upload(body.to_string().as_bytes()).unwrap_or_else(|e| panic!("{body}: {e:?}"))
+}
+
+fn refused(body: Value) -> String {
+    match plan_upload(body.to_string().as_bytes()) {
+        Ok(call) => panic!("{body} was accepted as {call:?}"),
+        Err(e) => {
+            assert_eq!(e.status, 400, "{body}");
+            assert_eq!(e.code, "bad_request");
+            e.message
+        }
+    }
+}
+
+fn v1(call: PlatformCall) -> (&'static str, Vec<(String, String)>) {
+    match call {
+        PlatformCall::V1 { call, mut params } => {
+            params.sort();
+            (call, params)
+        }
+        other => panic!("not v1: {other:?}"),
+    }
+}
+
+fn p(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
+fn file() -> Value {
+    json!({"name": "clip.mp4", "size": 1000, "type": "video/mp4"})
+}
+
+#[test]
+fn s3_form_resumable_are_v1_videos_create() {
+    let (call, params) = v1(plan(
+        json!({"method":"s3","file":file(),"metadata":{"title":"T"}}),
+    ));
+    assert_eq!(call, "videos/create");
+    assert_eq!(params, vec![p("title", "T"), p("upload_method", "s3")]);
+    let (call, params) = v1(plan(json!({"method":"form","file":file()})));
+    assert_eq!(call, "videos/create");
+    assert_eq!(
+        params,
+        vec![p("title", "clip.mp4")],
+        "title defaults to the file name"
+    );
+    let (_, params) = v1(plan(
+        json!({"method":"resumable","file":file(),"metadata":{"title":"R","n":3,"b":true,"z":null}}),
+    ));
+    assert_eq!(
+        params,
+        vec![
+            p("b", "true"),
+            p("n", "3"),
+            p("title", "R"),
+            p("upload_method", "resumable")
+        ]
+    );
+}
+
+#[test]
+fn media_id_means_renewal_by_videos_update() {
+    let (call, params) = v1(plan(
+        json!({"method":"s3","file":file(),"media_id":"tL17msiU"}),
+    ));
+    assert_eq!(call, "videos/update");
+    assert_eq!(
+        params,
+        vec![p("upload_method", "s3"), p("video_key", "tL17msiU")]
+    );
+    let (call, params) = v1(plan(
+        json!({"method":"resumable","file":file(),"video_key":"tL17msiU"}),
+    ));
+    assert_eq!(call, "videos/update");
+    assert_eq!(
+        params,
+        vec![p("upload_method", "resumable"), p("video_key", "tL17msiU")]
+    );
+    let (call, params) = v1(plan(
+        json!({"method":"form","file":file(),"media_id":"k1","video_key":"k1"}),
+    ));
+    assert_eq!(
+        (call, params),
+        ("videos/update", vec![p("video_key", "k1")])
+    );
+    refused(json!({"method":"form","file":file(),"media_id":"k1","video_key":"k2"}));
+    refused(json!({"method":"multipart","file":file(),"media_id":"k1"}));
+}
+
+#[test]
+fn multipart_and_fetch_are_v2_media_create() {
+    let body = match plan(json!({"method":"multipart","file":file(),"metadata":{"title":"M"}})) {
+        PlatformCall::V2Create { body } => body,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        body,
+        json!({"upload":{"method":"multipart"},"metadata":{"title":"M"}})
+    );
+    let body = match plan(json!({"method":"fetch","download_url":"https://cdn.example/a.mp4"})) {
+        PlatformCall::V2Create { body } => body,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        body,
+        json!({"upload":{"method":"fetch","download_url":"https://cdn.example/a.mp4"},"metadata":{}})
+    );
+}
+
+#[test]
+fn resources_map_to_their_v1_calls() {
+    let (call, params) = v1(plan(
+        json!({"resource":"thumbnail","file":file(),"video_key":"vid1"}),
+    ));
+    assert_eq!(call, "videos/thumbnails/update");
+    assert_eq!(params, vec![p("video_key", "vid1")]);
+    let (call, params) = v1(plan(
+        json!({"resource":"track","method":"form","file":{"name":"en.vtt","size":10},"video_key":"vid1","metadata":{"label":"English"}}),
+    ));
+    assert_eq!(call, "videos/tracks/create");
+    assert_eq!(
+        params,
+        vec![
+            p("kind", "captions"),
+            p("label", "English"),
+            p("video_key", "vid1")
+        ]
+    );
+    let (_, params) = v1(plan(
+        json!({"resource":"track","file":{"name":"en.vtt","size":10},"video_key":"vid1","metadata":{"title":"Deutsch"}}),
+    ));
+    assert_eq!(
+        params,
+        vec![
+            p("kind", "captions"),
+            p("label", "Deutsch"),
+            p("video_key", "vid1")
+        ]
+    );
+    let (call, _) = v1(plan(json!({"resource":"image","file":file()})));
+    assert_eq!(call, "accounts/images/create");
+    let (call, _) = v1(plan(
+        json!({"resource":"skin","file":{"name":"s.zip","size":1}}),
+    ));
+    assert_eq!(call, "accounts/skins/create");
+}
+
+#[test]
+fn resources_need_what_they_need() {
+    assert!(refused(json!({"resource":"thumbnail","file":file()})).contains("video_key"));
+    assert!(refused(json!({"resource":"track","file":file()})).contains("video_key"));
+    refused(json!({"resource":"image","file":file(),"video_key":"v1"}));
+    refused(json!({"resource":"thumbnail","method":"s3","file":file(),"video_key":"v1"}));
+    refused(json!({"resource":"thumbnail","file":file(),"video_key":"v1","media_id":"v1"}));
+    assert!(refused(json!({"resource":"poster","file":file()})).contains("resource"));
+}
+
+#[test]
+fn method_must_be_known() {
+    assert!(refused(json!({"file":file()})).contains("method"));
+    assert!(refused(json!({"method":"ftp","file":file()})).contains("method"));
+    refused(json!({"method":5,"file":file()}));
+}
+
+#[test]
+fn file_must_be_sane() {
+    refused(json!({"method":"s3"}));
+    refused(json!({"method":"s3","file":"clip.mp4"}));
+    for size in [json!(-1), json!(1.5), json!("10"), json!(null), json!(1e30)] {
+        let msg = refused(json!({"method":"s3","file":{"name":"a.mp4","size":size}}));
+        assert!(msg.contains("file.size"), "{msg}");
+    }
+    refused(json!({"method":"s3","file":{"name":"a.mp4"}}));
+    assert!(refused(json!({"method":"s3","file":{"name":"","size":1}})).contains("file.name"));
+    assert!(refused(json!({"method":"s3","file":{"name":"   ","size":1}})).contains("file.name"));
+    refused(json!({"method":"s3","file":{"size":1}}));
+    refused(json!({"method":"s3","file":{"name":"a\nb","size":1}}));
+    refused(json!({"method":"s3","file":{"name":"a","size":1,"type":7}}));
+    let long = "é".repeat(256);
+    assert!(refused(json!({"method":"s3","file":{"name":long,"size":1}})).contains("255"));
+    plan(json!({"method":"s3","file":{"name":"é".repeat(255),"size":0}}));
+}
+
+#[test]
+fn size_limits_follow_the_docs() {
+    let five_gib: u64 = 5 * 1024 * 1024 * 1024;
+    plan(json!({"method":"s3","file":{"name":"a","size":five_gib}}));
+    assert!(
+        refused(json!({"method":"s3","file":{"name":"a","size":five_gib + 1}})).contains("5 GB")
+    );
+    plan(json!({"method":"multipart","file":{"name":"a","size":five_gib * 5}}));
+    refused(json!({"method":"multipart","file":{"name":"a","size":five_gib * 5 + 1}}));
+}
+
+#[test]
+fn download_url_is_http_for_fetch_only() {
+    refused(json!({"method":"fetch"}));
+    for bad in [
+        "ftp://x/y",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "not a url",
+        "http://",
+    ] {
+        let msg = refused(json!({"method":"fetch","download_url":bad}));
+        assert!(msg.contains("download_url"), "{bad}: {msg}");
+    }
+    assert!(
+        refused(json!({"method":"s3","file":file(),"download_url":"https://x/y"}))
+            .contains("fetch")
+    );
+    plan(json!({"method":"fetch","download_url":"http://127.0.0.1:8000/x.mp4","file":file()}));
+}
+
+#[test]
+fn metadata_cannot_override_what_the_backend_sets() {
+    for key in [
+        "api_key",
+        "api_signature",
+        "upload_method",
+        "video_key",
+        "download_url",
+    ] {
+        let msg = refused(json!({"method":"s3","file":file(),"metadata":{key: "x"}}));
+        assert!(msg.contains(key), "{msg}");
+    }
+    refused(json!({"method":"s3","file":file(),"metadata":{"bad name":"x"}}));
+    refused(json!({"method":"s3","file":file(),"metadata":{"tags":["a"]}}));
+    refused(json!({"method":"s3","file":file(),"metadata":"title"}));
+}
+
+#[test]
+fn ids_are_checked() {
+    refused(json!({"method":"s3","file":file(),"media_id":"../etc"}));
+    refused(json!({"method":"s3","file":file(),"media_id":""}));
+    refused(json!({"resource":"track","file":file(),"video_key":"a b"}));
+}
+
+#[test]
+fn the_body_must_be_a_json_object() {
+    for body in ["", "[]", "\"s3\"", "{", "null"] {
+        let e = plan_upload(body.as_bytes()).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (400, "bad_request"), "{body}");
+    }
+}
