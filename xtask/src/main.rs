@@ -1,0 +1,160 @@
+//! Run with: `cargo xtask <setup|demo|test|help>` — the project's set-up, demo and test commands.
+//!
+//! Every command installs what it needs first (idempotently: what is present is skipped) and
+//! says what it is doing, so a fresh machine with only Rust works from the README alone.
+
+mod procs;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use procs::{cargo, run, Service};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::all(&root),
+        Some("demo") => demo(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..]),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print_help();
+            Ok(())
+        }
+        Some(other) => Err(format!(
+            "unknown command `{other}` (try `cargo xtask help`)"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_help() {
+    println!(
+        "cargo xtask setup   install what is missing (wasm32 target, trunk, wasm-bindgen-cli, chromium, npm deps)\n\
+         cargo xtask demo    build the demo page, start the simulator and the backend, print the URL\n\
+         cargo xtask test    run every test: native tests of all crates, then browser tests in headless Chromium\n\
+         \n\
+         test options: --native-only, --browser-only"
+    );
+}
+
+/// The workspace root (the parent of this crate's folder).
+fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}
+
+/// `cargo xtask test`: every test of the project.
+fn test(root: &Path, args: &[String]) -> Result<(), String> {
+    let native = !args.iter().any(|a| a == "--browser-only");
+    let browser = !args.iter().any(|a| a == "--native-only");
+    setup::all(root)?;
+    if native {
+        step("native tests of every crate");
+        cargo(
+            root,
+            &["test", "--workspace", "--exclude", "jw-upload"],
+            &[],
+        )?;
+        step("native unit tests of the browser crate");
+        cargo(root, &["test", "-p", "jw-upload", "--lib"], &[])?;
+    }
+    if browser {
+        step("building the simulator and the backend");
+        cargo(
+            root,
+            &["build", "-p", "jw-platform-sim", "-p", "jw-upload-backend"],
+            &[],
+        )?;
+        let data = tempdir(root, "sim-test")?;
+        let sim = Service::start_sim(root, &data)?;
+        step("browser tests (wasm-bindgen-test in headless Chromium, against the simulator)");
+        let sim_url = sim.url();
+        cargo(
+            root,
+            &[
+                "test",
+                "-p",
+                "jw-upload",
+                "--target",
+                "wasm32-unknown-unknown",
+            ],
+            &[
+                ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+                ("JW_SIM_URL", sim_url.as_str()),
+                ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+            ],
+        )?;
+        drop(sim);
+    }
+    println!("xtask: all tests passed");
+    Ok(())
+}
+
+/// `cargo xtask demo`: simulator + backend + the demo page, until Ctrl-C.
+fn demo(root: &Path, args: &[String]) -> Result<(), String> {
+    let port = args
+        .iter()
+        .position(|a| a == "--port")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+        .unwrap_or("4000");
+    setup::all(root)?;
+    step("building the demo page with trunk (release, wasm-opt from node_modules)");
+    let path = setup::path_with_node_bin(root);
+    run(
+        root,
+        "trunk",
+        &["build", "--release", "--offline"],
+        &[("PATH", path.as_str())],
+    )?;
+    step("building the simulator and the backend");
+    cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "-p",
+            "jw-platform-sim",
+            "-p",
+            "jw-upload-backend",
+        ],
+        &[],
+    )?;
+    let data = root.join(".sim-data");
+    let sim = Service::start_sim_release(root, &data, "127.0.0.1:4010")?;
+    let backend = Service::start_backend(
+        root,
+        &format!("127.0.0.1:{port}"),
+        &sim.url(),
+        &root.join("www/dist"),
+    )?;
+    println!(
+        "\n  jw-upload demo:  {}/\n  simulator:       {} (credentials: see README)\n\n  Ctrl-C stops everything.\n",
+        backend.url(),
+        sim.url()
+    );
+    backend.wait();
+    drop(sim);
+    Ok(())
+}
+
+/// A fresh, empty folder under `target/` for a test run.
+fn tempdir(root: &Path, name: &str) -> Result<PathBuf, String> {
+    let dir = root.join("target").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Prints a step header.
+pub fn step(what: &str) {
+    println!("\n==> {what}");
+}

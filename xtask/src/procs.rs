@@ -1,0 +1,144 @@
+//! Child processes for xtask: running commands, and services (sim, backend) stopped on drop.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `program args` in `dir` with extra environment, failing on a non-zero exit.
+pub fn run(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// Runs cargo (the one running xtask) with `args`.
+pub fn cargo(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(dir, &cargo, args, env)
+}
+
+/// A free loopback port (bound then released; good enough for a local test run).
+pub fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// A running service, killed when dropped.
+pub struct Service {
+    name: &'static str,
+    addr: SocketAddr,
+    child: Child,
+}
+
+impl Service {
+    /// Starts the simulator (debug build) on a free port, with its data in `data`.
+    pub fn start_sim(root: &Path, data: &Path) -> Result<Service, String> {
+        let listen = format!("127.0.0.1:{}", free_port()?);
+        Self::spawn_bin(root, "debug", "jw-platform-sim", &listen, data, &[])
+    }
+
+    /// Starts the simulator (release build) on `listen`.
+    pub fn start_sim_release(root: &Path, data: &Path, listen: &str) -> Result<Service, String> {
+        Self::spawn_bin(root, "release", "jw-platform-sim", listen, data, &[])
+    }
+
+    /// Starts the backend (release build) on `listen`, talking to the platform at `api_base`
+    /// with the simulator's default credentials, serving the demo page from `static_dir`.
+    pub fn start_backend(
+        root: &Path,
+        listen: &str,
+        api_base: &str,
+        static_dir: &Path,
+    ) -> Result<Service, String> {
+        let static_dir = static_dir.display().to_string();
+        let env = [
+            ("JW_API_BASE", api_base),
+            ("JW_SITE_ID", "simsite1"),
+            ("JW_API_KEY", "simkey01"),
+            ("JW_API_SECRET", "sim-v1-secret"),
+            ("JW_V2_SECRET", "sim-v2-secret"),
+            ("JW_BACKEND_LISTEN", listen),
+            ("JW_BACKEND_STATIC_DIR", static_dir.as_str()),
+        ];
+        let bin = root.join("target/release/jw-upload-backend");
+        let child = Command::new(&bin)
+            .current_dir(root)
+            .envs(env)
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        Self::ready("backend", listen, child)
+    }
+
+    fn spawn_bin(
+        root: &Path,
+        profile: &str,
+        name: &'static str,
+        listen: &str,
+        data: &Path,
+        extra: &[&str],
+    ) -> Result<Service, String> {
+        let bin = root.join("target").join(profile).join(name);
+        let data = data.display().to_string();
+        let child = Command::new(&bin)
+            .current_dir(root)
+            .args(["--listen", listen, "--data-dir", data.as_str()])
+            .args(extra)
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        Self::ready(name, listen, child)
+    }
+
+    /// Waits until `listen` accepts connections (or the child dies, or 30 s pass).
+    fn ready(name: &'static str, listen: &str, mut child: Child) -> Result<Service, String> {
+        let addr: SocketAddr = listen
+            .parse()
+            .map_err(|e| format!("bad address {listen}: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(Service { name, addr, child });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("{name} exited at start ({status})"));
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!("{name} did not listen on {listen} within 30 s"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `http://host:port` of the service.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Blocks until the service exits (e.g. on Ctrl-C).
+    pub fn wait(mut self) {
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            println!("xtask: stopped {}", self.name);
+        }
+    }
+}

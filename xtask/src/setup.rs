@@ -1,0 +1,173 @@
+//! `cargo xtask setup`: installs what the project needs, skipping what is already there.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::procs::{cargo, run};
+use crate::step;
+
+/// The trunk version the demo is built with (0.22 needs a newer rustc).
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// Installs everything: wasm32 target, trunk, wasm-bindgen-cli, Chromium + ChromeDriver, npm deps.
+pub fn all(root: &Path) -> Result<(), String> {
+    wasm_target(root)?;
+    wasm_bindgen_cli(root)?;
+    trunk(root)?;
+    chromium()?;
+    npm(root)?;
+    Ok(())
+}
+
+/// The output of `program args`, or None when it cannot run or fails.
+fn output_of(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn wasm_target(root: &Path) -> Result<(), String> {
+    let installed = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    step("installing the wasm32-unknown-unknown target (rustup)");
+    run(
+        root,
+        "rustup",
+        &["target", "add", "wasm32-unknown-unknown"],
+        &[],
+    )
+}
+
+/// The `wasm-bindgen` version Cargo.lock resolved, which the CLI must equal.
+pub fn locked_wasm_bindgen(root: &Path) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+            {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+fn wasm_bindgen_cli(root: &Path) -> Result<(), String> {
+    let want = locked_wasm_bindgen(root)?;
+    let have = output_of("wasm-bindgen", &["--version"]).unwrap_or_default();
+    let runner = output_of("wasm-bindgen-test-runner", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(want.as_str())
+        && runner.split_whitespace().nth(1) == Some(want.as_str())
+    {
+        return Ok(());
+    }
+    step(&format!(
+        "installing wasm-bindgen-cli {want} (matches Cargo.lock; a few minutes)"
+    ));
+    // `--locked` fails for some versions (a yanked dependency), so it is not used.
+    cargo(
+        root,
+        &["install", "wasm-bindgen-cli", "--version", &want, "--force"],
+        &[],
+    )
+}
+
+fn trunk(root: &Path) -> Result<(), String> {
+    let have = output_of("trunk", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(TRUNK_VERSION) {
+        return Ok(());
+    }
+    step(&format!(
+        "installing trunk {TRUNK_VERSION} (cargo install; about 7 minutes on 2 cores)"
+    ));
+    cargo(
+        root,
+        &[
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+            "--force",
+        ],
+        &[],
+    )
+}
+
+fn is_root() -> bool {
+    output_of("id", &["-u"]).is_some_and(|s| s.trim() == "0")
+}
+
+fn chromium() -> Result<(), String> {
+    let have =
+        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
+    if have {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err("headless Chromium is missing: run as root, or `sudo apt-get install -y chromium chromium-driver`".into());
+    }
+    step("installing Debian chromium + chromium-driver (apt-get)");
+    let root = Path::new("/");
+    run(root, "apt-get", &["update"], &[])?;
+    run(
+        root,
+        "apt-get",
+        &[
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ],
+        &[("DEBIAN_FRONTEND", "noninteractive")],
+    )
+}
+
+fn npm(root: &Path) -> Result<(), String> {
+    let lock = root.join("package-lock.json");
+    if !lock.exists() {
+        return Ok(());
+    }
+    let stamp = root.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {
+        (Ok(l), Ok(s)) => match (l.modified(), s.modified()) {
+            (Ok(l), Ok(s)) => s >= l,
+            _ => false,
+        },
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    step("installing npm dependencies from package-lock.json (npm ci)");
+    run(
+        root,
+        "npm",
+        &["ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+        &[],
+    )
+}
+
+/// `PATH` with `node_modules/.bin` first (wasm-opt from the binaryen package, tsc, esbuild).
+pub fn path_with_node_bin(root: &Path) -> String {
+    let bin = root.join("node_modules/.bin");
+    match std::env::var("PATH") {
+        Ok(p) => format!("{}:{p}", bin.display()),
+        Err(_) => bin.display().to_string(),
+    }
+}
