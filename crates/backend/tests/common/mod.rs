@@ -51,7 +51,12 @@ pub struct Fake {
 
 impl Fake {
     pub fn last(&self) -> Seen {
-        self.seen.lock().unwrap().last().cloned().expect("the fake saw no request")
+        self.seen
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("the fake saw no request")
     }
     pub fn count(&self) -> usize {
         self.seen.lock().unwrap().len()
@@ -77,17 +82,16 @@ async fn fake_v1(
         authorization: None,
         body: Value::Null,
     });
-    let params: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let params: Vec<(String, String)> = query.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let good = query.get("api_signature") == Some(&sign_v1(&params, SECRET))
         && query.get("api_key").map(String::as_str) == Some(KEY);
     if !good {
         return (
             StatusCode::FORBIDDEN,
-            Json(json!({"status":"error","code":"PermissionDenied","title":"Permission Denied",
-                "message":"bad signature","rate_limit": rate_limit()})),
+            Json(
+                json!({"status":"error","code":"PermissionDenied","title":"Permission Denied",
+                "message":"bad signature","rate_limit": rate_limit()}),
+            ),
         )
             .into_response();
     }
@@ -109,7 +113,10 @@ async fn fake_v1(
         }
         _ => {}
     }
-    let key = query.get("video_key").cloned().unwrap_or_else(|| "tL17msiU".into());
+    let key = query
+        .get("video_key")
+        .cloned()
+        .unwrap_or_else(|| "tL17msiU".into());
     let reply = match query.get("upload_method").map(String::as_str) {
         Some("s3") => json!({"status":"ok","media":{"type":"video","key":key},
             "link":{"protocol":"http","address":"127.0.0.1:1","path":format!("/jwplatform-upload/{key}"),
@@ -147,7 +154,10 @@ async fn fake_v2_create(
         path: format!("/v2/sites/{site}/media"),
         query: BTreeMap::new(),
         raw_query: String::new(),
-        authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body: body.clone(),
     });
     if !bearer_ok(&headers) || site != SITE {
@@ -172,7 +182,10 @@ async fn fake_v2_media(
         path: format!("/v2/sites/{site}/media/{id}"),
         query: BTreeMap::new(),
         raw_query: String::new(),
-        authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body: Value::Null,
     });
     if !bearer_ok(&headers) {

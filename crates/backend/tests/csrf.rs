@@ -1,0 +1,243 @@
+//! CSRF: same-origin check on Origin plus the double-submit token, through `app()` with oneshot.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use common::{config, dead_base};
+use http_body_util::BodyExt;
+use jw_upload_backend::app;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const HOST: &str = "backend.test:4000";
+const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+async fn router() -> Router {
+    // Nothing listens at the platform: a request that passes CSRF ends in 502.
+    app(config(&dead_base().await))
+}
+
+fn upload_request(
+    origin: Option<&str>,
+    cookie: Option<&str>,
+    header: Option<&str>,
+) -> Request<Body> {
+    let mut req = Request::post("/api/uploads")
+        .header("host", HOST)
+        .header("content-type", "application/json");
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    if let Some(c) = cookie {
+        req = req.header("cookie", format!("other=1; jwu_csrf={c}; x=y"));
+    }
+    if let Some(h) = header {
+        req = req.header("x-csrf-token", h);
+    }
+    let body = json!({"method":"s3","file":{"name":"a.mp4","size":1,"type":"video/mp4"}});
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+async fn send(router: Router, req: Request<Body>) -> (StatusCode, Value) {
+    let res = router.oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn a_same_origin_request_with_matching_token_passes() {
+    for origin in [
+        "http://backend.test:4000",
+        "https://backend.test:4000",
+        "HTTP://Backend.Test:4000",
+    ] {
+        let (status, body) = send(
+            router().await,
+            upload_request(Some(origin), Some(TOKEN), Some(TOKEN)),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_GATEWAY, "platform_unreachable"),
+            "{origin}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_allowed_origin_passes() {
+    let req = upload_request(Some("https://allowed.example"), Some(TOKEN), Some(TOKEN));
+    let (status, _) = send(router().await, req).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+}
+
+#[tokio::test]
+async fn a_missing_origin_is_refused() {
+    let (status, body) = send(
+        router().await,
+        upload_request(None, Some(TOKEN), Some(TOKEN)),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "origin"));
+}
+
+#[tokio::test]
+async fn a_foreign_origin_is_refused() {
+    for origin in [
+        "https://evil.example",
+        "http://backend.test:4001",
+        "http://backend.test",
+        "http://backend.test:4000.evil.example",
+        "null",
+        "https://allowed.example.evil",
+    ] {
+        let (status, body) = send(
+            router().await,
+            upload_request(Some(origin), Some(TOKEN), Some(TOKEN)),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::FORBIDDEN, "origin"),
+            "{origin}"
+        );
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_token_is_refused() {
+    let origin = Some("http://backend.test:4000");
+    let wrong = "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    for (cookie, header) in [
+        (None, None),
+        (Some(TOKEN), None),
+        (None, Some(TOKEN)),
+        (Some(TOKEN), Some(wrong)),
+        (Some(TOKEN), Some(&TOKEN[..63])),
+        (Some(""), Some("")),
+    ] {
+        let (status, body) = send(router().await, upload_request(origin, cookie, header)).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::FORBIDDEN, "csrf"),
+            "{cookie:?} {header:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn csrf_endpoint_mints_a_fresh_token_and_strict_cookie() {
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let req = Request::get("/api/csrf")
+            .header("host", HOST)
+            .body(Body::empty())
+            .unwrap();
+        let res = router().await.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let body: Value =
+            serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        let token = body["token"].as_str().unwrap().to_owned();
+        assert_eq!(token.len(), 64);
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(
+            cookie.starts_with(&format!("jwu_csrf={token};")),
+            "{cookie}"
+        );
+        for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(cookie.contains(attr), "{cookie}");
+        }
+        tokens.push(token);
+    }
+    assert_ne!(tokens[0], tokens[1]);
+}
+
+#[tokio::test]
+async fn gets_from_a_foreign_origin_are_refused() {
+    for path in ["/api/csrf", "/api/media/Xa7fG2kq"] {
+        let req = Request::get(path)
+            .header("host", HOST)
+            .header("origin", "https://evil.example")
+            .body(Body::empty())
+            .unwrap();
+        let (status, body) = send(router().await, req).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::FORBIDDEN, "origin"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_content_type_and_oversized_bodies_are_refused_after_csrf() {
+    let token_headers = |req: axum::http::request::Builder| {
+        req.header("host", HOST)
+            .header("origin", "http://backend.test:4000")
+            .header("cookie", format!("jwu_csrf={TOKEN}"))
+            .header("x-csrf-token", TOKEN)
+    };
+    let req = token_headers(Request::post("/api/uploads"))
+        .header("content-type", "text/plain")
+        .body(Body::from("{}"))
+        .unwrap();
+    let (status, body) = send(router().await, req).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_request")
+    );
+    let req = token_headers(Request::post("/api/uploads"))
+        .header("content-type", "application/json")
+        .body(Body::from(vec![b' '; 100_000]))
+        .unwrap();
+    let (status, body) = send(router().await, req).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "bad_request")
+    );
+    let req = token_headers(Request::post("/api/uploads"))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(Body::from(r#"{"method":"carrier-pigeon"}"#))
+        .unwrap();
+    let (status, body) = send(router().await, req).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "bad_request")
+    );
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("method"));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_json_errors() {
+    let req = Request::get("/api/nope").body(Body::empty()).unwrap();
+    let (status, body) = send(router().await, req).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    let req = Request::get("/api/uploads").body(Body::empty()).unwrap();
+    let (status, body) = send(router().await, req).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::METHOD_NOT_ALLOWED, "bad_request")
+    );
+    let req = Request::get("/index.html").body(Body::empty()).unwrap();
+    let (status, body) = send(router().await, req).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+}
