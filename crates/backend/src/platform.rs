@@ -178,12 +178,14 @@ impl Platform {
             .flat_map(|s| {
                 let json = serde_json::to_string(s).unwrap_or_default();
                 let json = json.trim_matches('"').to_owned();
-                [s.clone(), json, pct_encode(s)]
+                let slashes = json.replace('/', "\\/");
+                [s.clone(), json, slashes, pct_encode(s)]
             })
             .map(String::into_bytes)
     }
 
-    /// `body` with every occurrence of a secret (raw, JSON-escaped or percent-encoded) replaced.
+    /// `body` with every occurrence of a secret (raw, JSON-escaped, `\/`-escaped or
+    /// percent-encoded) replaced.
     fn scrub(&self, body: Bytes) -> Bytes {
         let mut out = body.to_vec();
         let mut changed = false;
@@ -240,4 +242,39 @@ fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
         }
     }
     found.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform() -> Platform {
+        Platform::new(&Config {
+            api_secret: "s3cr/et+1".into(),
+            v2_secret: "v2\"sec".into(),
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn replace_all_replaces_every_occurrence() {
+        assert_eq!(replace_all(b"abcab", b"ab", b"X"), Some(b"XcX".to_vec()));
+        assert_eq!(replace_all(b"abc", b"zz", b"X"), None);
+        assert_eq!(replace_all(b"a", b"", b"X"), None);
+        assert_eq!(replace_all(b"", b"a", b"X"), None);
+    }
+
+    #[test]
+    fn scrub_removes_raw_json_escaped_and_percent_encoded_secrets() {
+        let p = platform();
+        let body = br#"{"a":"s3cr/et+1","b":"s3cr%2Fet%2B1","c":"v2\"sec","d":"s3cr\/et+1"}"#;
+        let out = p.scrub(Bytes::from_static(body));
+        let text = String::from_utf8(out.to_vec()).unwrap_or_default();
+        assert_eq!(
+            text,
+            r#"{"a":"[redacted]","b":"[redacted]","c":"[redacted]","d":"[redacted]"}"#
+        );
+        let clean = Bytes::from_static(b"{\"status\":\"ok\"}");
+        assert_eq!(p.scrub(clean.clone()), clean);
+    }
 }
