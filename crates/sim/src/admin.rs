@@ -1,0 +1,201 @@
+//! Admin endpoints under `/_sim/` (media, log, clock, faults) and the request-log middleware.
+
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::AppError;
+use crate::faults::{classify, RuleSet};
+use crate::net::ConnHandle;
+use crate::state::AppState;
+
+/// One logged request; `status` and `bytes_in` update while it runs.
+#[derive(Debug)]
+pub struct LogEntry {
+    seq: u64,
+    method: String,
+    path: String,
+    target: &'static str,
+    range: Option<String>,
+    at_ms: u64,
+    status: AtomicU16,
+    bytes_in: AtomicU64,
+    fault: Mutex<Option<String>>,
+}
+
+impl LogEntry {
+    /// Records which faults fired.
+    pub fn set_fault(&self, f: String) {
+        if let Ok(mut g) = self.fault.lock() {
+            *g = Some(f);
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let fault = self.fault.lock().ok().and_then(|g| g.clone());
+        let status = self.status.load(Ordering::SeqCst);
+        json!({
+            "seq": self.seq, "method": self.method, "path": self.path, "target": self.target,
+            "status": if status == 0 { Value::Null } else { json!(status) },
+            "bytes_in": self.bytes_in.load(Ordering::SeqCst),
+            "range": self.range, "at_ms": self.at_ms, "fault": fault,
+        })
+    }
+}
+
+/// The request log.
+#[derive(Debug, Default)]
+pub struct Log {
+    entries: Mutex<Vec<Arc<LogEntry>>>,
+    seq: AtomicU64,
+}
+
+impl Log {
+    fn push(&self, e: LogEntry) -> Arc<LogEntry> {
+        let e = Arc::new(e);
+        if let Ok(mut g) = self.entries.lock() {
+            g.push(e.clone());
+        }
+        e
+    }
+}
+
+/// Outermost middleware: logs every non-admin request (preflights included) and counts the body
+/// bytes actually read.
+pub async fn log_middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let target = classify(req.method(), &path);
+    if target == "admin" {
+        return next.run(req).await;
+    }
+    let range = ["x-content-range", "range"]
+        .iter()
+        .find_map(|h| req.headers().get(*h))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let entry = state.log.push(LogEntry {
+        seq: state.log.seq.fetch_add(1, Ordering::SeqCst) + 1,
+        method: req.method().to_string(),
+        path,
+        target,
+        range,
+        at_ms: state.started.elapsed().as_millis() as u64,
+        status: AtomicU16::new(0),
+        bytes_in: AtomicU64::new(0),
+        fault: Mutex::new(None),
+    });
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(entry.clone());
+    let counter = entry.clone();
+    let body = Body::from_stream(body.into_data_stream().map(move |r| {
+        if let Ok(b) = &r {
+            counter.bytes_in.fetch_add(b.len() as u64, Ordering::SeqCst);
+        }
+        r
+    }));
+    let killed = parts.extensions.get::<ConnHandle>().cloned();
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    let status = if killed.is_some_and(|k| k.is_killed()) {
+        0
+    } else {
+        resp.status().as_u16()
+    };
+    entry.status.store(status, Ordering::SeqCst);
+    resp
+}
+
+/// `/_sim/*` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_sim/media/{key}", get(media))
+        .route("/_sim/log", get(get_log).delete(clear_log))
+        .route("/_sim/clock", post(advance_clock).get(get_clock))
+        .route(
+            "/_sim/faults",
+            post(set_faults).get(get_faults).delete(clear_faults),
+        )
+}
+
+async fn media(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    crate::media::admin_view(&state, &key)
+        .map(|v| Json(v).into_response())
+        .ok_or_else(|| AppError::Plain {
+            status: StatusCode::NOT_FOUND,
+            message: format!("no media {key}"),
+        })
+}
+
+async fn get_log(State(state): State<AppState>) -> Json<Value> {
+    let entries: Vec<Value> = state
+        .log
+        .entries
+        .lock()
+        .map(|g| g.iter().map(|e| e.to_json()).collect())
+        .unwrap_or_default();
+    Json(Value::Array(entries))
+}
+
+async fn clear_log(State(state): State<AppState>) -> StatusCode {
+    if let Ok(mut g) = state.log.entries.lock() {
+        g.clear();
+    }
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    advance_secs: i64,
+}
+
+fn clock_json(state: &AppState) -> Value {
+    json!({"now": state.clock.now_secs(), "now_ms": state.clock.now_ms(), "offset_secs": state.clock.offset_secs()})
+}
+
+async fn advance_clock(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    let a: Advance = serde_json::from_slice(&body)
+        .map_err(|e| AppError::bad_request(format!("bad clock body: {e}")))?;
+    state.clock.advance_secs(a.advance_secs);
+    Ok(Json(clock_json(&state)))
+}
+
+async fn get_clock(State(state): State<AppState>) -> Json<Value> {
+    Json(clock_json(&state))
+}
+
+async fn set_faults(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    let set: RuleSet = serde_json::from_slice(&body)
+        .map_err(|e| AppError::bad_request(format!("bad fault rules: {e}")))?;
+    state.faults.set(set);
+    Ok(Json(state.faults.snapshot()))
+}
+
+async fn get_faults(State(state): State<AppState>) -> Json<Value> {
+    Json(state.faults.snapshot())
+}
+
+async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+    state.faults.set(RuleSet {
+        rules: Vec::new(),
+        seed: 0,
+    });
+    StatusCode::NO_CONTENT
+}

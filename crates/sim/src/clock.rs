@@ -1,0 +1,37 @@
+//! The sim clock: wall time plus an offset that tests advance through `/_sim/clock`.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Wall clock shifted by an adjustable offset (token and link expiry use it).
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    /// Milliseconds since the Unix epoch, sim time.
+    pub fn now_ms(&self) -> u64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        (real + self.offset_ms.load(Ordering::SeqCst)).max(0) as u64
+    }
+
+    /// Seconds since the Unix epoch, sim time.
+    pub fn now_secs(&self) -> u64 {
+        self.now_ms() / 1000
+    }
+
+    /// Moves the clock forward (or back, with a negative value).
+    pub fn advance_secs(&self, secs: i64) {
+        self.offset_ms
+            .fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
+    }
+
+    /// Current offset from wall time, in seconds.
+    pub fn offset_secs(&self) -> i64 {
+        self.offset_ms.load(Ordering::SeqCst) / 1000
+    }
+}

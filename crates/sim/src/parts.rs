@@ -1,0 +1,271 @@
+//! v2 upload API (multipart): paged parts list with pre-signed expiring part links, part PUTs with
+//! `ETag`, and completion checks (missing parts, part too small, too many parts), idempotent.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::AppError;
+use crate::faults::Flags;
+use crate::state::{AppState, PartInfo, MAX_PARTS, MAX_S3_OBJECT, MIN_PART};
+use crate::util::{get, parse_pairs, random_hex};
+
+fn v2(status: StatusCode, code: &'static str, msg: impl Into<String>) -> AppError {
+    AppError::v2(status, code, msg)
+}
+
+/// Checks the Bearer upload token against `upload_id`.
+fn check_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    upload_id: &str,
+    flags: &Flags,
+) -> Result<(), AppError> {
+    let token = crate::auth::bearer(headers).ok_or_else(|| {
+        v2(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Missing Authorization: Bearer upload token.",
+        )
+    })?;
+    let db = state.db();
+    let (id, exp) = db.upload_tokens.get(token).cloned().ok_or_else(|| {
+        v2(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "The upload token is not valid.",
+        )
+    })?;
+    if id != upload_id {
+        return Err(v2(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "The upload token is for another upload.",
+        ));
+    }
+    if flags.expire || exp < state.clock.now_secs() {
+        return Err(v2(
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            "The upload token has expired.",
+        ));
+    }
+    if !db.uploads.contains_key(upload_id) {
+        return Err(v2(StatusCode::NOT_FOUND, "not_found", "No such upload."));
+    }
+    Ok(())
+}
+
+fn part_signature(state: &AppState, upload_id: &str, part: u32, expires: u64) -> String {
+    hex::encode(crate::s3::hmac_sha1(
+        &state.s3_secret(),
+        &format!("PUT\n/v2/uploads/{upload_id}/parts/{part}\n{expires}"),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Paging {
+    page: Option<String>,
+    page_length: Option<String>,
+}
+
+/// `GET /v2/uploads/{upload_id}/parts?page=&page_length=`.
+pub async fn list(
+    State(state): State<AppState>,
+    Path(upload_id): Path<String>,
+    Extension(flags): Extension<Flags>,
+    Query(q): Query<Paging>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    check_token(&state, &headers, &upload_id, &flags)?;
+    let num = |v: Option<String>, d: u64| v.map_or(Some(d), |s| s.parse::<u64>().ok());
+    let page = num(q.page, 1).filter(|p| *p >= 1);
+    let len = num(q.page_length, 100).filter(|l| (1..=MAX_PARTS as u64).contains(l));
+    let (Some(page), Some(len)) = (page, len) else {
+        return Err(v2(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "page must be >= 1 and page_length between 1 and 10000.",
+        ));
+    };
+    let expires = state.clock.now_secs() + state.config().part_link_ttl_secs;
+    let addr = state.link_address();
+    let first = (page - 1).saturating_mul(len) + 1;
+    let last = (first + len - 1).min(MAX_PARTS as u64);
+    let db = state.db();
+    let stored = db
+        .uploads
+        .get(&upload_id)
+        .map(|u| u.parts.clone())
+        .unwrap_or_default();
+    drop(db);
+    let parts: Vec<Value> = (first..=last)
+        .map(|n| {
+            let n = n as u32;
+            match stored.get(&n) {
+                Some(p) => json!({"id": n, "etag": p.md5}),
+                None => {
+                    let sig = part_signature(&state, &upload_id, n, expires);
+                    json!({"id": n, "upload_link": format!("http://{addr}/v2/uploads/{upload_id}/parts/{n}?Expires={expires}&Signature={sig}")})
+                }
+            }
+        })
+        .collect();
+    Ok(Json(
+        json!({"page": page, "page_length": len, "total": MAX_PARTS, "parts": parts}),
+    ))
+}
+
+/// `PUT /v2/uploads/{upload_id}/parts/{n}?Expires=&Signature=` (the part's `upload_link`).
+pub async fn put_part(
+    State(state): State<AppState>,
+    Path((upload_id, part)): Path<(String, String)>,
+    Extension(flags): Extension<Flags>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let len = crate::s3::content_length(&headers, MAX_S3_OBJECT)?;
+    let q = parse_pairs(uri.query().unwrap_or_default());
+    let part: u32 = part
+        .parse()
+        .ok()
+        .filter(|n| (1..=MAX_PARTS).contains(n))
+        .ok_or_else(|| {
+            AppError::s3(
+                StatusCode::BAD_REQUEST,
+                "InvalidArgument",
+                "Part number must be between 1 and 10000.",
+            )
+        })?;
+    let expires: Option<u64> = get(&q, "Expires").and_then(|e| e.parse().ok());
+    let (Some(expires), Some(sig)) = (expires, get(&q, "Signature")) else {
+        return Err(AppError::s3(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Missing Expires or Signature.",
+        ));
+    };
+    if flags.expire || expires < state.clock.now_secs() {
+        return Err(AppError::s3(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Request has expired",
+        ));
+    }
+    if sig != part_signature(&state, &upload_id, part, expires) {
+        return Err(AppError::s3(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ));
+    }
+    let open = state.db().uploads.get(&upload_id).map(|u| !u.completed);
+    if open != Some(true) {
+        return Err(AppError::s3(
+            StatusCode::NOT_FOUND,
+            "NoSuchUpload",
+            "The specified upload does not exist or is complete.",
+        ));
+    }
+    let dir = state.parts_dir(&upload_id);
+    let tmp = dir.join(format!("{part}.{}.tmp", random_hex(8)));
+    let written = crate::store::write_stream(&tmp, body.into_data_stream(), |_| {}).await;
+    let (size, md5) = match written {
+        Ok(r) if r.0 == len => r,
+        other => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            let why = other
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "length mismatch".into());
+            return Err(AppError::s3(
+                StatusCode::BAD_REQUEST,
+                "IncompleteBody",
+                format!("The body did not match Content-Length: {why}"),
+            ));
+        }
+    };
+    let path = dir.join(format!("{part}.part"));
+    tokio::fs::rename(&tmp, &path).await?;
+    if let Some(u) = state.db().uploads.get_mut(&upload_id) {
+        u.parts.insert(
+            part,
+            PartInfo {
+                size,
+                md5: md5.clone(),
+                path,
+            },
+        );
+    }
+    let etag = if flags.wrong_etag {
+        random_hex(32)
+    } else {
+        md5
+    };
+    Ok((StatusCode::OK, [(header::ETAG, format!("\"{etag}\""))]).into_response())
+}
+
+/// `PUT /v2/uploads/{upload_id}/complete` (and `/v1/...`).
+pub async fn complete(
+    State(state): State<AppState>,
+    Path(upload_id): Path<String>,
+    Extension(flags): Extension<Flags>,
+    headers: HeaderMap,
+    _body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    check_token(&state, &headers, &upload_id, &flags)?;
+    let upload = state
+        .db()
+        .uploads
+        .get(&upload_id)
+        .cloned()
+        .ok_or_else(|| v2(StatusCode::NOT_FOUND, "not_found", "No such upload."))?;
+    if upload.completed {
+        return Ok(Json(json!({})));
+    }
+    let max = upload.parts.keys().next_back().copied().unwrap_or(0);
+    let missing: Vec<u32> = (1..=max.max(1))
+        .filter(|n| !upload.parts.contains_key(n))
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(20).map(u32::to_string).collect();
+        return Err(v2(
+            StatusCode::BAD_REQUEST,
+            "missing_parts",
+            format!("{} part(s) missing: {}", missing.len(), shown.join(", ")),
+        ));
+    }
+    if max > MAX_PARTS {
+        return Err(v2(
+            StatusCode::BAD_REQUEST,
+            "too_many_parts",
+            "More than 10000 parts.",
+        ));
+    }
+    if let Some((n, p)) = upload
+        .parts
+        .iter()
+        .find(|(n, p)| **n < max && p.size < MIN_PART)
+    {
+        return Err(v2(
+            StatusCode::BAD_REQUEST,
+            "part_too_small",
+            format!(
+                "Part {n} is {} bytes; every part but the last must be at least {MIN_PART} bytes.",
+                p.size
+            ),
+        ));
+    }
+    let paths: Vec<_> = upload.parts.values().map(|p| p.path.clone()).collect();
+    let (size, md5) = crate::store::md5_files(&paths).await?;
+    crate::media::finish(&state, &upload.asset, paths, size, md5).await;
+    if let Some(u) = state.db().uploads.get_mut(&upload_id) {
+        u.completed = true;
+    }
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,68 @@
+//! JSON-to-XML rendering for v1 replies (`api_format=xml`), as the resumable doc shows them.
+
+use serde_json::Value;
+
+/// Objects whose `key` field is rendered as an attribute (`<video key="...">`).
+const KEYED: &[&str] = &["video", "media", "track", "image", "skin", "thumbnail"];
+
+/// Escapes text and attribute values.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Renders `value` (an object) as `<?xml ...?><response>...</response>`.
+pub fn render(value: &Value) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response>");
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            element(&mut out, k, v);
+        }
+    }
+    out.push_str("</response>\n");
+    out
+}
+
+fn element(out: &mut String, name: &str, value: &Value) {
+    match value {
+        Value::Null => out.push_str(&format!("<{name}/>")),
+        Value::Object(map) => {
+            let key_attr = if KEYED.contains(&name) {
+                map.get("key").and_then(Value::as_str)
+            } else {
+                None
+            };
+            match key_attr {
+                Some(k) => out.push_str(&format!("<{name} key=\"{}\">", escape(k))),
+                None => out.push_str(&format!("<{name}>")),
+            }
+            for (k, v) in map {
+                if key_attr.is_some() && k == "key" {
+                    continue;
+                }
+                element(out, k, v);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        Value::Array(items) => {
+            for item in items {
+                element(out, name, item);
+            }
+        }
+        Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", escape(s))),
+        other => out.push_str(&format!("<{name}>{other}</{name}>")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_becomes_attribute() {
+        let v = serde_json::json!({"status":"ok","video":{"key":"K","size":3}});
+        assert!(render(&v).contains("<video key=\"K\"><size>3</size></video>"));
+    }
+}
