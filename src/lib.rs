@@ -4,7 +4,10 @@
 //! layer that carries out what the core asks (slicing the `File`, sending requests, timers).
 #![deny(missing_docs)]
 
+pub mod md5;
 pub mod source;
+// pub mod timer;
+// pub mod transport;
 
 pub use jw_upload_core as core;
 

@@ -60,6 +60,11 @@ pub fn size_of(blob: &Blob) -> u64 {
 /// A new `Blob` holding `range` of `blob`, with an empty type, so that sending it adds no
 /// `Content-Type` header. The bytes are not read: the browser streams them from disk when sent.
 pub fn slice(blob: &Blob, range: Range<u64>) -> Result<Blob, SourceError> {
+    slice_typed(blob, range, "")
+}
+
+/// Like [`slice`], with the given MIME type (for a form part's `Content-Type`).
+pub fn slice_typed(blob: &Blob, range: Range<u64>, mime: &str) -> Result<Blob, SourceError> {
     let size = size_of(blob);
     if range.start >= range.end || range.end > size {
         return Err(SourceError::BadRange { range, size });
@@ -67,7 +72,7 @@ pub fn slice(blob: &Blob, range: Range<u64>) -> Result<Blob, SourceError> {
     let (Some(start), Some(end)) = (bytes_to_f64(range.start), bytes_to_f64(range.end)) else {
         return Err(SourceError::BadRange { range, size });
     };
-    blob.slice_with_f64_and_f64_and_content_type(start, end, "")
+    blob.slice_with_f64_and_f64_and_content_type(start, end, mime)
         .map_err(|e| SourceError::Browser(js_message(&e)))
 }
 
