@@ -46,10 +46,17 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> &str {
 
 /// Declared `Content-Length`, refusing bodies over `max` before reading them.
 pub fn content_length(headers: &HeaderMap, max: u64) -> Result<u64, AppError> {
-    let len = headers
-        .get(header::CONTENT_LENGTH)
+    // No Content-Length and no Transfer-Encoding is an empty body (RFC 9112); chunked is refused.
+    let declared = headers.get(header::CONTENT_LENGTH);
+    let chunked = headers.contains_key(header::TRANSFER_ENCODING);
+    let len = declared
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
+        .or(if declared.is_none() && !chunked {
+            Some(0)
+        } else {
+            None
+        })
         .ok_or_else(|| {
             AppError::s3(
                 StatusCode::LENGTH_REQUIRED,

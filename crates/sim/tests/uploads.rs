@@ -23,7 +23,7 @@ fn s3_url(link: &Value) -> String {
 
 #[tokio::test]
 async fn s3_put_end_to_end() {
-    let sim = start().await;
+    let sim = start_with(|c| c.processing_ms = 60_000).await;
     let v = sim.create_video(Some("s3")).await;
     let key = v["media"]["key"].as_str().unwrap();
     let data = bytes(3 * 1024 * 1024 + 17, 1);
@@ -44,6 +44,8 @@ async fn s3_put_end_to_end() {
     assert_eq!(m["md5"], md5_hex(&data));
     assert_eq!(m["size"], data.len());
     assert_eq!(m["status"], "processing");
+    assert_eq!(sim.v2_get_media(key).await["status"], "processing");
+    sim.advance(61).await;
     let s = sim.wait_final(key).await;
     assert_eq!(s["status"], "ready");
     assert_eq!(s["md5"], md5_hex(&data));
