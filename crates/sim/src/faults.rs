@@ -377,7 +377,11 @@ fn wrap_body(
                     "injected close",
                 ))
             }
-            _ => Some(std::io::Error::other("injected status")),
+            _ => {
+                // An injected status: read and discard the rest so the client sees the reply.
+                while let Some(Ok(_)) = st.data.next().await {}
+                Some(std::io::Error::other("injected status"))
+            }
         }
     }
     let st = St {
@@ -480,8 +484,15 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             if let Fault::Stall { ms, .. } = t {
                 stall(*ms).await;
                 terminal = None;
-            } else if let Some(resp) = terminal_reply(target, t, conn.as_ref()) {
-                return resp;
+            } else {
+                if matches!(t, Fault::Status { .. }) {
+                    // Read and discard the body first so the client gets to see the status.
+                    let mut data = std::mem::take(req.body_mut()).into_data_stream();
+                    while let Some(Ok(_)) = data.next().await {}
+                }
+                if let Some(resp) = terminal_reply(target, t, conn.as_ref()) {
+                    return resp;
+                }
             }
         }
     }

@@ -24,7 +24,8 @@ where
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }
-    let mut file = tokio::fs::File::create(path).await?;
+    let mut file =
+        tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::create(path).await?);
     let mut md5 = Md5::new();
     let mut size = 0u64;
     while let Some(chunk) = stream.next().await {

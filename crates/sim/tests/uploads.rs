@@ -525,6 +525,34 @@ async fn resumable_rejections() {
     assert_eq!(r.headers()["range"], "0-19/100");
 }
 
+#[tokio::test]
+async fn resumable_sizes_past_5_gib_use_a_sparse_file() {
+    let sim = start().await;
+    let v = sim.create_video(Some("resumable")).await;
+    let session = v["session_id"].as_str().unwrap();
+    let url = link_url(&v["link"], "api_format=json");
+    let total: u64 = 6 * 1024 * 1024 * 1024 + 7;
+    let tail = bytes(1000, 9);
+    let r = chunk(
+        &sim,
+        &url,
+        session,
+        &format!("bytes {}-{}/{total}", total - 1000, total - 1),
+        &tail,
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["range"].to_str().unwrap(),
+        format!("{}-{}/{total}", total - 1000, total - 1)
+    );
+    let r = chunk(&sim, &url, session, &format!("bytes 0-999/{total}"), &tail).await;
+    assert_eq!(
+        r.headers()["range"].to_str().unwrap(),
+        format!("0-999,{}-{}/{total}", total - 1000, total - 1)
+    );
+}
+
 /// A one-route HTTP server on loopback serving `data` at `/x.mp4`.
 async fn file_server(data: Vec<u8>) -> std::net::SocketAddr {
     let app = axum::Router::new().route(

@@ -1,0 +1,685 @@
+//! Fault injection observed from the client side (status, delay, bandwidth, reset, close, stall,
+//! expire, lose_reply, drop_body, stale_range, wrong_etag, probabilities), the request log, CORS.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn s3_link(sim: &Sim) -> (String, String) {
+    let v = sim.create_video(Some("s3")).await;
+    let link = &v["link"];
+    let url = format!(
+        "{}://{}{}?AWSAccessKeyId={}&Expires={}&Signature={}",
+        link["protocol"].as_str().unwrap(),
+        link["address"].as_str().unwrap(),
+        link["path"].as_str().unwrap(),
+        link["query"]["AWSAccessKeyId"].as_str().unwrap(),
+        link["query"]["Expires"],
+        enc(link["query"]["Signature"].as_str().unwrap())
+    );
+    (url, v["media"]["key"].as_str().unwrap().to_string())
+}
+
+/// Sends a raw HTTP/1.1 PUT of `body_len` bytes to `url`'s path and reads until EOF or error.
+async fn raw_put(sim: &Sim, url: &str, body_len: usize) -> (Vec<u8>, Option<std::io::ErrorKind>) {
+    let path = url.split_once(&sim.server.addr.to_string()).unwrap().1;
+    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
+        .await
+        .unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {body_len}\r\n\r\n",
+        sim.server.addr
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let (mut rd, mut wr) = s.into_split();
+    let writer = tokio::spawn(async move {
+        let chunk = vec![7u8; 16 * 1024];
+        let mut sent = 0;
+        while sent < body_len {
+            let n = chunk.len().min(body_len - sent);
+            if wr.write_all(&chunk[..n]).await.is_err() {
+                return;
+            }
+            sent += n;
+        }
+        // Keep the write half open: a FIN from us must not be confused with the server's.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    });
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    let err = loop {
+        match tokio::time::timeout(Duration::from_secs(10), rd.read(&mut buf)).await {
+            Ok(Ok(0)) => break None,
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Ok(Err(e)) => break Some(e.kind()),
+            Err(_) => panic!("no reply, no close, no reset within 10 s"),
+        }
+    };
+    writer.abort();
+    (got, err)
+}
+
+#[tokio::test]
+async fn status_on_nth_request_with_retry_after() {
+    let sim = start().await;
+    sim.faults(
+        json!([{"target":"s3","nth":2,"fault":{"kind":"status","status":503,"retry_after":"5"}}]),
+    )
+    .await;
+    let (url, _) = s3_link(&sim).await;
+    let data = bytes(300_000, 1);
+    assert_eq!(
+        sim.http
+            .put(&url)
+            .body(data.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = sim.http.put(&url).body(data.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert!(r.text().await.unwrap().contains("<Code>SlowDown</Code>"));
+    assert_eq!(
+        sim.http.put(&url).body(data).send().await.unwrap().status(),
+        200
+    );
+    let f: Value = sim
+        .http
+        .get(format!("{}/_sim/faults", sim.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(f["rules"][0]["fired"], 1);
+    assert_eq!(f["rules"][0]["seen"], 3);
+}
+
+#[tokio::test]
+async fn status_429_with_http_date_and_408_500_shapes() {
+    let sim = start().await;
+    let date = "Wed, 21 Oct 2026 07:28:00 GMT";
+    sim.faults(json!([
+        {"target":"v1_api","fault":{"kind":"status","status":429,"retry_after":date}},
+        {"target":"v2_api","fault":{"kind":"status","status":408}},
+        {"target":"part","fault":{"kind":"status","status":500,"after_bytes":1000}},
+    ]))
+    .await;
+    let r = sim
+        .http
+        .post(sim.v1_url("videos/create", &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], date);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "error");
+    let r = sim
+        .http
+        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
+        .bearer_auth(&sim.config.v2_secret)
+        .json(&json!({"upload":{"method":"multipart"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 408);
+    assert!(r.json::<Value>().await.unwrap()["errors"][0]["code"].is_string());
+    // Rules fired once: the next calls go through; a part gets a 500 after 1000 bytes.
+    let r = sim
+        .http
+        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
+        .bearer_auth(&sim.config.v2_secret)
+        .json(&json!({"upload":{"method":"multipart"}}))
+        .send()
+        .await
+        .unwrap();
+    let m: Value = r.json().await.unwrap();
+    let list: Value = sim
+        .http
+        .get(format!(
+            "{}/v2/uploads/{}/parts?page=1&page_length=1",
+            sim.url,
+            m["upload_id"].as_str().unwrap()
+        ))
+        .bearer_auth(m["upload_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = list["parts"][0]["upload_link"].as_str().unwrap();
+    let r = sim
+        .http
+        .put(link)
+        .body(bytes(200_000, 2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("<Code>InternalError</Code>"));
+    let list: Value = sim
+        .http
+        .get(format!(
+            "{}/v2/uploads/{}/parts?page=1&page_length=1",
+            sim.url,
+            m["upload_id"].as_str().unwrap()
+        ))
+        .bearer_auth(m["upload_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list["parts"][0]["etag"].is_null(),
+        "the part was not stored"
+    );
+}
+
+#[tokio::test]
+async fn delay_and_bandwidth() {
+    let sim = start().await;
+    sim.faults(json!([
+        {"target":"s3","nth":1,"fault":{"kind":"delay","ms":300}},
+        {"target":"s3","nth":2,"fault":{"kind":"bandwidth","bytes_per_sec":250_000}},
+    ]))
+    .await;
+    let (url, key) = s3_link(&sim).await;
+    let t = Instant::now();
+    assert_eq!(
+        sim.http
+            .put(&url)
+            .body(vec![1u8; 10])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    let data = bytes(125_000, 3);
+    let t = Instant::now();
+    assert_eq!(
+        sim.http
+            .put(&url)
+            .body(data.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(
+        t.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&data));
+}
+
+#[tokio::test]
+async fn reset_is_a_real_rst() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"s3","times":2,"fault":{"kind":"reset","after_bytes":50_000}}]))
+        .await;
+    let (url, key) = s3_link(&sim).await;
+    let (got, err) = raw_put(&sim, &url, 1_000_000).await;
+    assert!(
+        got.is_empty(),
+        "no reply bytes: {}",
+        String::from_utf8_lossy(&got)
+    );
+    assert_eq!(err, Some(std::io::ErrorKind::ConnectionReset));
+    // From reqwest it is a connection error, never a status.
+    let r = sim.http.put(&url).body(bytes(1_000_000, 4)).send().await;
+    assert!(r.is_err(), "{r:?}");
+    let log = sim.log().await;
+    let resets: Vec<&Value> = log.iter().filter(|e| e["fault"] == "reset").collect();
+    assert_eq!(resets.len(), 2);
+    assert!(resets[0]["status"].is_null());
+    let b = resets[0]["bytes_in"].as_u64().unwrap();
+    assert!((50_000..1_000_000).contains(&b), "bytes_in {b}");
+    assert_eq!(sim.admin_media(&key).await["status"], "created");
+    // The third try goes through.
+    let data = bytes(1_000_000, 5);
+    assert_eq!(
+        sim.http
+            .put(&url)
+            .body(data.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&data));
+}
+
+#[tokio::test]
+async fn close_is_a_fin_without_reply() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"s3","fault":{"kind":"close","after_bytes":10_000}}]))
+        .await;
+    let (url, _) = s3_link(&sim).await;
+    let (got, err) = raw_put(&sim, &url, 100_000).await;
+    assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    assert_eq!(err, None, "a clean EOF, not a reset");
+}
+
+#[tokio::test]
+async fn stall_times_out_on_the_client_and_progress_shows_it() {
+    let sim = start().await;
+    sim.faults(json!([
+        {"target":"form","nth":1,"fault":{"kind":"stall","after_bytes":40_000}},
+        {"target":"s3","nth":1,"fault":{"kind":"stall","after_bytes":0,"ms":300}},
+    ]))
+    .await;
+    let v = sim.create_video(None).await;
+    let token = v["link"]["query"]["token"].as_str().unwrap();
+    let boundary = "b0undary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(bytes(2_000_000, 6));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let url = link_url(&v["link"], "api_format=json");
+    let r = sim
+        .http
+        .post(&url)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .timeout(Duration::from_millis(700))
+        .send()
+        .await;
+    let e = r.unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    let p = sim
+        .http
+        .get(format!("{}/progress?token={token}&callback=cb", sim.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        p.starts_with("cb({") && p.contains("\"state\":\"uploading\""),
+        "{p}"
+    );
+    // A stall with ms resumes: the upload completes, late.
+    let (s3, _) = s3_link(&sim).await;
+    let t = Instant::now();
+    assert_eq!(
+        sim.http
+            .put(&s3)
+            .body(vec![1u8; 100])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(t.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn expire_per_protocol() {
+    let sim = start().await;
+    sim.faults(json!([
+        {"target":"s3","fault":{"kind":"expire"}},
+        {"target":"form","fault":{"kind":"expire"}},
+        {"target":"complete","fault":{"kind":"expire"}},
+    ]))
+    .await;
+    let (url, _) = s3_link(&sim).await;
+    let r = sim.http.put(&url).body(vec![1u8; 10]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Request has expired"));
+    let v = sim.create_video(None).await;
+    let r = sim
+        .http
+        .post(link_url(&v["link"], "api_format=json"))
+        .header("Content-Type", "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nabc\r\n--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "TokenExpired");
+    let m: Value = sim
+        .http
+        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
+        .bearer_auth(&sim.config.v2_secret)
+        .json(&json!({"upload":{"method":"multipart"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = sim
+        .http
+        .put(format!(
+            "{}/v2/uploads/{}/complete",
+            sim.url,
+            m["upload_id"].as_str().unwrap()
+        ))
+        .bearer_auth(m["upload_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["code"],
+        "token_expired"
+    );
+}
+
+#[tokio::test]
+async fn lose_reply_stores_then_drops() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"s3","fault":{"kind":"lose_reply"}}]))
+        .await;
+    let (url, key) = s3_link(&sim).await;
+    let data = bytes(500_000, 7);
+    let r = sim.http.put(&url).body(data.clone()).send().await;
+    assert!(r.is_err(), "{r:?}");
+    let m = sim.admin_media(&key).await;
+    assert_eq!(
+        m["md5"],
+        md5_hex(&data),
+        "bytes stored although the reply was lost"
+    );
+    assert_eq!(
+        sim.http.put(&url).body(data).send().await.unwrap().status(),
+        200
+    );
+}
+
+async fn chunk(sim: &Sim, url: &str, session: &str, range: &str, data: &[u8]) -> reqwest::Response {
+    sim.http
+        .post(url)
+        .header("Content-Disposition", "attachment; filename=\"video.mpeg\"")
+        .header("Content-Type", "application/octet-stream")
+        .header("X-Content-Range", range)
+        .header("X-Session-ID", session)
+        .body(data.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn resumable_drop_body_and_stale_range() {
+    let sim = start().await;
+    sim.faults(json!([
+        {"target":"resumable","nth":2,"fault":{"kind":"drop_body"}},
+        {"target":"resumable","nth":3,"fault":{"kind":"stale_range"}},
+    ]))
+    .await;
+    let v = sim.create_video(Some("resumable")).await;
+    let key = v["media"]["key"].as_str().unwrap();
+    let s = v["session_id"].as_str().unwrap();
+    let url = link_url(&v["link"], "api_format=json");
+    let data = bytes(300, 8);
+    let r = chunk(&sim, &url, s, "bytes 0-99/300", &data[..100]).await;
+    assert_eq!(r.headers()["range"], "0-99/300");
+    let r = chunk(&sim, &url, s, "bytes 100-199/300", &data[100..200]).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["range"],
+        "0-99/300",
+        "dropped chunk leaves a gap"
+    );
+    let r = chunk(&sim, &url, s, "bytes 200-299/300", &data[200..]).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["range"],
+        "0-99/300",
+        "stale: the range of before this chunk"
+    );
+    let r = chunk(&sim, &url, s, "bytes 100-199/300", &data[100..200]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(sim.admin_media(key).await["md5"], md5_hex(&data));
+}
+
+#[tokio::test]
+async fn wrong_etag_on_part() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"part","fault":{"kind":"wrong_etag"}}]))
+        .await;
+    let m: Value = sim
+        .http
+        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
+        .bearer_auth(&sim.config.v2_secret)
+        .json(&json!({"upload":{"method":"multipart"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list_url = format!(
+        "{}/v2/uploads/{}/parts?page=1&page_length=1",
+        sim.url,
+        m["upload_id"].as_str().unwrap()
+    );
+    let tok = m["upload_token"].as_str().unwrap();
+    let list: Value = sim
+        .http
+        .get(&list_url)
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = bytes(1000, 9);
+    let r = sim
+        .http
+        .put(list["parts"][0]["upload_link"].as_str().unwrap())
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_ne!(
+        r.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", md5_hex(&data))
+    );
+    let list: Value = sim
+        .http
+        .get(&list_url)
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["parts"][0]["etag"], md5_hex(&data));
+}
+
+#[tokio::test]
+async fn probability_is_seeded_and_repeatable() {
+    let sim = start().await;
+    let (url, _) = s3_link(&sim).await;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        sim.faults(
+            json!([{"target":"s3","probability":0.5,"fault":{"kind":"status","status":500}}]),
+        )
+        .await;
+        let mut pattern = Vec::new();
+        for _ in 0..16 {
+            pattern.push(
+                sim.http
+                    .put(&url)
+                    .body(vec![1u8; 10])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
+        }
+        runs.push(pattern);
+    }
+    assert_eq!(runs[0], runs[1]);
+    assert!(
+        runs[0].contains(&500) && runs[0].contains(&200),
+        "{:?}",
+        runs[0]
+    );
+    let r = sim
+        .http
+        .delete(format!("{}/_sim/faults", sim.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+}
+
+#[tokio::test]
+async fn log_records_targets_status_and_bytes() {
+    let sim = start().await;
+    let (url, _) = s3_link(&sim).await;
+    sim.http
+        .put(&url)
+        .body(vec![1u8; 12_345])
+        .send()
+        .await
+        .unwrap();
+    let log = sim.log().await;
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["target"], "v1_api");
+    assert_eq!(log[0]["method"], "POST");
+    assert_eq!(log[1]["target"], "s3");
+    assert_eq!(log[1]["status"], 200);
+    assert_eq!(log[1]["bytes_in"], 12_345);
+    assert!(log[1]["seq"].as_u64() > log[0]["seq"].as_u64());
+    assert_eq!(
+        sim.http
+            .delete(format!("{}/_sim/log", sim.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert!(sim.log().await.is_empty());
+}
+
+#[tokio::test]
+async fn cors_preflight_is_answered_and_logged() {
+    let sim = start().await;
+    let (url, _) = s3_link(&sim).await;
+    let r = sim
+        .http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("Origin", "http://localhost:8080")
+        .header("Access-Control-Request-Method", "PUT")
+        .header(
+            "Access-Control-Request-Headers",
+            "content-type,x-content-range,x-session-id,content-disposition,authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let h = r.headers();
+    assert_eq!(h["access-control-allow-origin"], "http://localhost:8080");
+    assert_eq!(h["access-control-max-age"], "600");
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for x in [
+        "x-content-range",
+        "x-session-id",
+        "content-disposition",
+        "authorization",
+        "content-type",
+    ] {
+        assert!(allowed.contains(x), "{allowed}");
+    }
+    assert!(h["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("PUT"));
+    let r = sim
+        .http
+        .put(&url)
+        .header("Origin", "http://localhost:8080")
+        .body(vec![1u8; 10])
+        .send()
+        .await
+        .unwrap();
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for x in ["etag", "range", "retry-after", "location"] {
+        assert!(exposed.contains(x), "{exposed}");
+    }
+    let log = sim.log().await;
+    assert_eq!(log.iter().filter(|e| e["method"] == "OPTIONS").count(), 1);
+    // Errors injected by faults still carry CORS headers (the browser can read the status).
+    sim.faults(json!([{"target":"s3","fault":{"kind":"status","status":503,"retry_after":"2"}}]))
+        .await;
+    let r = sim
+        .http
+        .put(&url)
+        .header("Origin", "http://localhost:8080")
+        .body(vec![1u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "http://localhost:8080"
+    );
+}
+
+#[tokio::test]
+async fn cors_restricted_origins() {
+    let sim = start_with(|c| c.allow_origins = vec!["http://good.example".into()]).await;
+    let pre = |origin: &'static str| {
+        sim.http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/v1/videos/upload", sim.url),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+    };
+    let r = pre("http://good.example").await.unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "http://good.example"
+    );
+    let r = pre("http://evil.example").await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}
