@@ -1,0 +1,256 @@
+//! The four protocol state machines behind one internal interface, and what they share: the
+//! context they act in, the requests they emit, and the verdicts they return to the engine.
+
+pub(crate) mod form;
+pub(crate) mod multipart;
+pub(crate) mod resumable;
+pub(crate) mod s3;
+mod whole;
+
+use crate::config::Config;
+use crate::error::{ErrorCode, UploadError};
+use crate::event::{Event, RetryReason, UploadResult};
+use crate::io::{Body, HttpMethod, RequestKind, Response};
+use crate::method::Method;
+use crate::progress::ProgressTracker;
+use crate::reply::{Credentials, PlatformError};
+use crate::retry::{is_retryable_status, parse_http_date_ms, parse_retry_after};
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::Range;
+use std::time::Duration;
+
+/// What a machine acts in: config, time, progress, events, the driver's digests.
+pub(crate) struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub now: Millis,
+    pub progress: &'a mut ProgressTracker,
+    pub events: &'a mut VecDeque<Event>,
+    pub digests: &'a BTreeMap<(u64, u64), String>,
+    pub wanted: &'a mut BTreeSet<(u64, u64)>,
+}
+
+impl Ctx<'_> {
+    /// The driver's MD5 of `r`, asking for it (once) when not known yet.
+    pub fn digest(&mut self, r: &Range<u64>) -> Option<String> {
+        let key = (r.start, r.end);
+        if let Some(d) = self.digests.get(&key) {
+            return Some(d.clone());
+        }
+        if self.cfg.verify && self.wanted.insert(key) {
+            self.events
+                .push_back(Event::NeedDigest { range: r.clone() });
+        }
+        None
+    }
+
+    /// `Retry-After` of a reply, dates read against its `Date` header or the driver's clock.
+    pub fn retry_after(&self, resp: &Response) -> Option<Duration> {
+        let value = resp.header("Retry-After")?;
+        let wall = resp
+            .header("Date")
+            .and_then(parse_http_date_ms)
+            .or_else(|| {
+                let off = self.cfg.wall_clock_offset_ms?;
+                u64::try_from(i128::from(self.now.0) + i128::from(off)).ok()
+            });
+        parse_retry_after(value, wall)
+    }
+}
+
+/// A request before the engine gives it an id.
+pub(crate) struct Outgoing {
+    pub kind: RequestKind,
+    pub method: HttpMethod,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+/// What a machine tells the engine after a reply or a digest.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// Nothing for the engine to do.
+    Continue,
+    /// The server acknowledged new bytes: attempts reset.
+    Progress,
+    /// The work went back to the queue; pause before trying again (costs an attempt).
+    Retry {
+        reason: RetryReason,
+        retry_after: Option<Duration>,
+        error: Option<UploadError>,
+    },
+    /// The work went back to the queue; credentials must be renewed first.
+    Renew,
+    /// The upload failed.
+    Fail(UploadError),
+    /// All bytes are in.
+    Done(UploadResult),
+}
+
+/// Where a machine stands, for the UI state.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Transfer,
+    Verifying,
+    Completing,
+}
+
+/// The error for a refused reply.
+pub(crate) fn rejected(resp: &Response) -> UploadError {
+    let pe = PlatformError::parse(&resp.body);
+    let code = match pe.code.as_deref() {
+        Some("too_many_parts") => ErrorCode::TooManyParts,
+        Some("EntityTooLarge") => ErrorCode::TooLargeForMethod,
+        _ if pe.is_expired() || resp.status == 401 => ErrorCode::CredentialsExpired,
+        _ => ErrorCode::ServerRejected,
+    };
+    let msg = match code {
+        ErrorCode::TooManyParts => "The server refused: too many parts.".to_string(),
+        ErrorCode::TooLargeForMethod => "The file is too large for this upload method.".into(),
+        ErrorCode::CredentialsExpired => "The upload credentials expired.".into(),
+        _ => format!("The server refused the upload (HTTP {}).", resp.status),
+    };
+    UploadError::new(code, msg, is_retryable_status(resp.status))
+        .with_status(resp.status)
+        .with_platform(pe.code, pe.message)
+}
+
+/// The default reading of a reply a machine has no special meaning for: retry 408/429/5xx,
+/// renew on expired credentials (401, or a platform code saying expired), fail otherwise.
+/// The caller has already put its work back in the queue for the first two.
+pub(crate) fn fallback(resp: &Response, ctx: &Ctx<'_>) -> Verdict {
+    if is_retryable_status(resp.status) {
+        return Verdict::Retry {
+            reason: RetryReason::Status {
+                status: resp.status,
+            },
+            retry_after: ctx.retry_after(resp),
+            error: Some(rejected(resp)),
+        };
+    }
+    let pe = PlatformError::parse(&resp.body);
+    if resp.status == 401 || pe.is_expired() {
+        return Verdict::Renew;
+    }
+    Verdict::Fail(rejected(resp))
+}
+
+/// The machine for the chosen method.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) enum Machine {
+    Fetch,
+    S3(s3::S3),
+    Form(form::Form),
+    Resumable(resumable::Resumable),
+    Multipart(multipart::Multipart),
+}
+
+impl Machine {
+    pub fn new(method: Method, cfg: &Config) -> Result<Machine, UploadError> {
+        Ok(match method {
+            Method::Fetch => Machine::Fetch,
+            Method::S3 => Machine::S3(s3::S3::default()),
+            Method::Form => Machine::Form(form::Form::default()),
+            Method::Resumable => Machine::Resumable(resumable::Resumable::new(cfg)),
+            Method::Multipart => Machine::Multipart(multipart::Multipart::new(cfg)?),
+        })
+    }
+
+    /// Takes (new) credentials. Fetch is done as soon as the platform accepted the URL.
+    pub fn install(
+        &mut self,
+        creds: &Credentials,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Verdict, UploadError> {
+        match self {
+            Machine::Fetch => Ok(Verdict::Done(UploadResult {
+                media_id: creds.media_id().to_string(),
+                size: None,
+                md5: None,
+                method: Method::Fetch,
+            })),
+            Machine::S3(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
+            Machine::Form(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
+            Machine::Resumable(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
+            Machine::Multipart(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
+        }
+    }
+
+    pub fn next(&mut self, ctx: &mut Ctx<'_>) -> Option<Outgoing> {
+        match self {
+            Machine::Fetch => None,
+            Machine::S3(m) => m.next(ctx),
+            Machine::Form(m) => m.next(ctx),
+            Machine::Resumable(m) => m.next(ctx),
+            Machine::Multipart(m) => m.next(ctx),
+        }
+    }
+
+    pub fn on_response(
+        &mut self,
+        kind: &RequestKind,
+        resp: &Response,
+        ctx: &mut Ctx<'_>,
+    ) -> Verdict {
+        match self {
+            Machine::Fetch => Verdict::Continue,
+            Machine::S3(m) => m.on_response(resp, ctx),
+            Machine::Form(m) => m.on_response(resp, ctx),
+            Machine::Resumable(m) => m.on_response(kind, resp, ctx),
+            Machine::Multipart(m) => m.on_response(kind, resp, ctx),
+        }
+    }
+
+    /// The request failed or was aborted: its work goes back to the queue.
+    pub fn requeue(&mut self, kind: &RequestKind, failed: bool) {
+        match self {
+            Machine::Fetch => {}
+            Machine::S3(m) => m.requeue(),
+            Machine::Form(m) => m.requeue(),
+            Machine::Resumable(m) => m.requeue(kind, failed),
+            Machine::Multipart(m) => m.requeue(kind, failed),
+        }
+    }
+
+    pub fn on_digest(&mut self, range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
+        match self {
+            Machine::Fetch => Verdict::Continue,
+            Machine::S3(m) => m.on_digest(range, ctx),
+            Machine::Form(m) => m.on_digest(range, ctx),
+            Machine::Resumable(_) => Verdict::Continue,
+            Machine::Multipart(m) => m.on_digest(range, ctx),
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        match self {
+            Machine::Fetch | Machine::Resumable(_) => Phase::Transfer,
+            Machine::S3(m) => m.phase(),
+            Machine::Form(m) => m.phase(),
+            Machine::Multipart(m) => m.phase(),
+        }
+    }
+
+    /// After a restore from a snapshot: nothing is in flight, the server is asked again.
+    pub fn restored(&mut self) {
+        match self {
+            Machine::Fetch => {}
+            Machine::S3(m) => m.requeue(),
+            Machine::Form(m) => m.requeue(),
+            Machine::Resumable(m) => m.restored(),
+            Machine::Multipart(m) => m.restored(),
+        }
+    }
+}
+
+/// The v1 reply with a link these methods need.
+pub(crate) fn v1_link(creds: &Credentials) -> Result<&crate::reply::V1Reply, UploadError> {
+    match creds {
+        Credentials::V1(r) if r.link.is_some() => Ok(r),
+        _ => Err(UploadError::invalid_reply(
+            "the credentials are not a v1 reply with an upload link",
+        )),
+    }
+}

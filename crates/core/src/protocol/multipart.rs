@@ -1,0 +1,511 @@
+//! multipart (v2 upload API): paged part listing for signed links (and, on resume, the parts the
+//! server already holds), N part PUTs in flight, each ETag checked against the part's MD5, then
+//! `complete`; a refused complete is reconciled by listing again. Expired part links are
+//! refreshed by listing; an expired upload token asks the driver for credentials.
+
+use super::{fallback, Ctx, Outgoing, Phase, Verdict};
+use crate::config::Config;
+use crate::error::UploadError;
+use crate::event::{Event, RetryReason, UploadResult};
+use crate::io::{Body, HttpMethod, RequestKind, Response};
+use crate::link::{complete_url, parts_url};
+use crate::method::Method;
+use crate::plan::{PartPlan, MAX_PARTS};
+use crate::reply::{normalize_etag, Credentials, PartsPage, PlatformError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum PartState {
+    /// To send (or to find on the server).
+    Pending,
+    /// A PUT is in flight.
+    InFlight,
+    /// The server holds it; its ETag is not checked yet.
+    Stored { etag: Option<String> },
+    /// The server holds it and it matches (or checking is off).
+    Verified { etag: Option<String> },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Part {
+    state: PartState,
+    mismatches: u8,
+}
+
+/// Most complete/reconcile rounds before giving up.
+const MAX_RECONCILES: u8 = 3;
+
+/// The multipart machine.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Multipart {
+    plan: PartPlan,
+    parts: Vec<Part>,
+    media_id: Option<String>,
+    upload_id: Option<String>,
+    token: Option<String>,
+    page_length: u32,
+    /// Parts `1..=begun` were sent or found on the server; only later ones may be re-cut.
+    begun: u32,
+    adaptive: bool,
+    reconciles: u8,
+    done: bool,
+    #[serde(skip)]
+    links: BTreeMap<u32, String>,
+    #[serde(skip)]
+    listed: BTreeSet<u32>,
+    #[serde(skip)]
+    want: BTreeSet<u32>,
+    #[serde(skip)]
+    listing: Option<u32>,
+    #[serde(skip)]
+    completing: bool,
+}
+
+fn pending() -> Part {
+    Part {
+        state: PartState::Pending,
+        mismatches: 0,
+    }
+}
+
+impl Multipart {
+    pub fn new(cfg: &Config) -> Result<Multipart, UploadError> {
+        let plan = match cfg.fixed_part_size {
+            Some(p) => PartPlan::exact(cfg.size, p)?,
+            None => PartPlan::new(cfg.size, cfg.part_sizing.size_for(None))?,
+        };
+        let page_length = cfg
+            .list_page_length
+            .clamp(1, MAX_PARTS as u32)
+            .min(plan.len().max(1));
+        Ok(Multipart {
+            parts: vec![pending(); plan.len() as usize],
+            plan,
+            media_id: None,
+            upload_id: None,
+            token: None,
+            page_length,
+            begun: 0,
+            adaptive: cfg.fixed_part_size.is_none(),
+            reconciles: 0,
+            done: false,
+            links: BTreeMap::new(),
+            listed: BTreeSet::new(),
+            want: BTreeSet::new(),
+            listing: None,
+            completing: false,
+        })
+    }
+
+    pub fn install(&mut self, creds: &Credentials, _ctx: &mut Ctx<'_>) -> Result<(), UploadError> {
+        let Credentials::V2(r) = creds else {
+            return Err(UploadError::invalid_reply(
+                "multipart needs a v2 media reply",
+            ));
+        };
+        let (Some(id), Some(token)) = (&r.upload_id, &r.upload_token) else {
+            return Err(UploadError::invalid_reply(
+                "the v2 reply has no upload_id or upload_token",
+            ));
+        };
+        if self.upload_id.as_ref().is_some_and(|old| old != id) {
+            // A different upload: nothing the old one held counts.
+            self.parts = vec![pending(); self.plan.len() as usize];
+            self.links.clear();
+            self.listed.clear();
+            self.want.clear();
+            self.begun = 0;
+        }
+        self.media_id = Some(r.id.clone());
+        self.upload_id = Some(id.clone());
+        self.token = Some(token.clone());
+        Ok(())
+    }
+
+    /// After a restore: the server's listing is the truth, links are gone, no re-cutting.
+    pub fn restored(&mut self) {
+        for p in &mut self.parts {
+            p.state = PartState::Pending;
+        }
+        self.adaptive = false;
+        self.links.clear();
+        self.listed.clear();
+        self.want.clear();
+        self.listing = None;
+        self.completing = false;
+    }
+
+    fn page_of(&self, part: u32) -> u32 {
+        (part - 1) / self.page_length + 1
+    }
+
+    fn auth(&self) -> Vec<(String, String)> {
+        let token = self.token.clone().unwrap_or_default();
+        vec![("Authorization".into(), format!("Bearer {token}"))]
+    }
+
+    fn committed(&self) -> u64 {
+        self.plan
+            .iter()
+            .zip(&self.parts)
+            .filter(|(_, p)| {
+                matches!(
+                    p.state,
+                    PartState::Stored { .. } | PartState::Verified { .. }
+                )
+            })
+            .map(|(r, _)| r.end - r.start)
+            .sum()
+    }
+
+    fn all_verified(&self) -> bool {
+        self.parts
+            .iter()
+            .all(|p| matches!(p.state, PartState::Verified { .. }))
+    }
+
+    fn all_stored(&self) -> bool {
+        self.parts.iter().all(|p| {
+            matches!(
+                p.state,
+                PartState::Stored { .. } | PartState::Verified { .. }
+            )
+        })
+    }
+
+    pub fn phase(&self) -> Phase {
+        if self.completing || (self.all_verified() && self.listing.is_none()) {
+            Phase::Completing
+        } else if self.all_stored() {
+            Phase::Verifying
+        } else {
+            Phase::Transfer
+        }
+    }
+
+    fn list(&mut self, page: u32, api_base: &str) -> Option<Outgoing> {
+        self.listing = Some(page);
+        Some(Outgoing {
+            kind: RequestKind::ListParts { page },
+            method: HttpMethod::Get,
+            url: parts_url(api_base, self.upload_id.as_deref()?, page, self.page_length),
+            headers: self.auth(),
+            body: Body::Empty,
+        })
+    }
+
+    /// Re-cuts the parts never begun to the size the measured throughput suggests.
+    fn adapt(&mut self, ctx: &Ctx<'_>) {
+        let first = self.begun + 1;
+        let Some(current) = self.plan.part(first) else {
+            return;
+        };
+        let len = current.end - current.start;
+        let want = ctx
+            .cfg
+            .part_sizing
+            .size_for(ctx.progress.bytes_per_second());
+        if (want >= len.saturating_mul(2) || want.saturating_mul(2) <= len)
+            && self.plan.recut_tail(first, want)
+        {
+            self.parts.truncate(self.begun as usize);
+            self.parts.resize(self.plan.len() as usize, pending());
+        }
+    }
+
+    pub fn next(&mut self, ctx: &mut Ctx<'_>) -> Option<Outgoing> {
+        if self.done || self.token.is_none() || self.upload_id.is_none() {
+            return None;
+        }
+        let base = ctx.cfg.upload_api_base.clone();
+        if self.listing.is_none() {
+            if let Some(page) = self.want.pop_first() {
+                return self.list(page, &base);
+            }
+        }
+        if self.all_stored() {
+            return self.next_completion(ctx);
+        }
+        let in_flight = self
+            .parts
+            .iter()
+            .filter(|p| p.state == PartState::InFlight)
+            .count();
+        if in_flight >= ctx.cfg.part_parallel.max(1) {
+            return None;
+        }
+        let mut i = 0;
+        while i < self.parts.len() {
+            if self.parts[i].state != PartState::Pending {
+                i += 1;
+                continue;
+            }
+            let n = i as u32 + 1;
+            if n > self.begun && self.adaptive {
+                self.adapt(ctx);
+            }
+            let page = self.page_of(n);
+            if let Some(url) = self.links.get(&n).cloned() {
+                let range = self.plan.part(n)?;
+                let _ = ctx.digest(&range);
+                self.parts[i].state = PartState::InFlight;
+                self.begun = self.begun.max(n);
+                return Some(Outgoing {
+                    kind: RequestKind::PutPart { part: n },
+                    method: HttpMethod::Put,
+                    url,
+                    headers: Vec::new(),
+                    body: Body::Range(range),
+                });
+            }
+            if !self.listed.contains(&page) && self.listing != Some(page) {
+                if self.listing.is_none() {
+                    return self.list(page, &base);
+                }
+                self.want.insert(page);
+            }
+            // Skip the rest of this page: its links come with the listing.
+            i = (page * self.page_length) as usize;
+        }
+        None
+    }
+
+    fn next_completion(&mut self, ctx: &mut Ctx<'_>) -> Option<Outgoing> {
+        if self.completing || self.listing.is_some() {
+            return None;
+        }
+        // Parts whose ETag could not be read: learn it from the listing.
+        let unknown: BTreeSet<u32> = (1..=self.plan.len())
+            .filter(|n| {
+                matches!(
+                    self.parts[*n as usize - 1].state,
+                    PartState::Stored { etag: None }
+                ) && ctx.cfg.verify
+            })
+            .map(|n| self.page_of(n))
+            .filter(|p| !self.listed.contains(p))
+            .collect();
+        if let Some(&page) = unknown.first() {
+            return self.list(page, &ctx.cfg.upload_api_base.clone());
+        }
+        if !self.all_verified() {
+            return None;
+        }
+        self.completing = true;
+        Some(Outgoing {
+            kind: RequestKind::Complete,
+            method: HttpMethod::Put,
+            url: complete_url(&ctx.cfg.upload_api_base, self.upload_id.as_deref()?),
+            headers: {
+                let mut h = self.auth();
+                h.push(("Content-Type".into(), "application/json".into()));
+                h
+            },
+            body: Body::Json("{}".into()),
+        })
+    }
+
+    /// Checks part `n` (Stored) against its digest.
+    fn verify(&mut self, n: u32, ctx: &mut Ctx<'_>) -> Verdict {
+        let i = n as usize - 1;
+        let PartState::Stored { etag } = self.parts[i].state.clone() else {
+            return Verdict::Continue;
+        };
+        let Some(range) = self.plan.part(n) else {
+            return Verdict::Continue;
+        };
+        if ctx.cfg.verify {
+            let Some(etag) = &etag else {
+                return Verdict::Continue; // learned from a listing before complete
+            };
+            let Some(digest) = ctx.digest(&range) else {
+                return Verdict::Continue;
+            };
+            if !etag.eq_ignore_ascii_case(&digest) {
+                self.parts[i].mismatches += 1;
+                self.parts[i].state = PartState::Pending;
+                ctx.progress.set_committed(self.committed());
+                if self.parts[i].mismatches >= 2 {
+                    return Verdict::Fail(UploadError::integrity(format!(
+                        "part {n}: ETag {etag}, MD5 {digest}"
+                    )));
+                }
+                return Verdict::Continue;
+            }
+        }
+        self.parts[i].state = PartState::Verified { etag: etag.clone() };
+        ctx.events.push_back(Event::PartComplete {
+            part: n,
+            range,
+            etag,
+        });
+        Verdict::Progress
+    }
+
+    fn verify_all(&mut self, ctx: &mut Ctx<'_>) -> Verdict {
+        let mut out = Verdict::Continue;
+        for n in 1..=self.plan.len() {
+            match self.verify(n, ctx) {
+                Verdict::Continue => {}
+                Verdict::Progress => out = Verdict::Progress,
+                other => return other,
+            }
+        }
+        out
+    }
+
+    pub fn on_digest(&mut self, _range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
+        self.verify_all(ctx)
+    }
+
+    pub fn requeue(&mut self, kind: &RequestKind, _failed: bool) {
+        match kind {
+            RequestKind::ListParts { page } => {
+                if self.listing == Some(*page) {
+                    self.listing = None;
+                }
+                self.want.insert(*page);
+            }
+            RequestKind::PutPart { part } => {
+                if let Some(p) = self.parts.get_mut(*part as usize - 1) {
+                    if p.state == PartState::InFlight {
+                        p.state = PartState::Pending;
+                    }
+                }
+            }
+            RequestKind::Complete => self.completing = false,
+            _ => {}
+        }
+    }
+
+    pub fn on_response(
+        &mut self,
+        kind: &RequestKind,
+        resp: &Response,
+        ctx: &mut Ctx<'_>,
+    ) -> Verdict {
+        match kind {
+            RequestKind::ListParts { page } => self.on_list(*page, resp, ctx),
+            RequestKind::PutPart { part } => self.on_put(*part, resp, ctx),
+            RequestKind::Complete => self.on_complete(resp, ctx),
+            _ => Verdict::Continue,
+        }
+    }
+
+    fn on_list(&mut self, page: u32, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
+        if !resp.is_success() {
+            self.requeue(&RequestKind::ListParts { page }, true);
+            return fallback(resp, ctx);
+        }
+        self.listing = None;
+        let parsed = match PartsPage::parse(&resp.body) {
+            Ok(p) => p,
+            Err(e) => {
+                self.want.insert(page);
+                return Verdict::Retry {
+                    reason: RetryReason::Status {
+                        status: resp.status,
+                    },
+                    retry_after: None,
+                    error: Some(e),
+                };
+            }
+        };
+        self.listed.insert(page);
+        for entry in parsed.parts {
+            if entry.id == 0 || u64::from(entry.id) > MAX_PARTS {
+                continue;
+            }
+            if let Some(link) = entry.upload_link {
+                self.links.insert(entry.id, link);
+            }
+            let Some(p) = self.parts.get_mut(entry.id as usize - 1) else {
+                continue;
+            };
+            match (&entry.etag, &p.state) {
+                (Some(etag), PartState::Pending) => {
+                    p.state = PartState::Stored {
+                        etag: Some(etag.clone()),
+                    };
+                    self.begun = self.begun.max(entry.id);
+                }
+                (Some(etag), PartState::Stored { etag: None }) => {
+                    p.state = PartState::Stored {
+                        etag: Some(etag.clone()),
+                    }
+                }
+                (None, PartState::Stored { .. } | PartState::Verified { .. }) => {
+                    // The server does not hold it after all (a refused complete).
+                    p.state = PartState::Pending;
+                }
+                _ => {}
+            }
+        }
+        ctx.progress.set_committed(self.committed());
+        self.verify_all(ctx)
+    }
+
+    fn on_put(&mut self, n: u32, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
+        let i = n as usize - 1;
+        if self.parts.get(i).map(|p| &p.state) != Some(&PartState::InFlight) {
+            return Verdict::Continue;
+        }
+        if resp.is_success() {
+            let etag = resp.header("ETag").map(normalize_etag);
+            if etag.is_none() && ctx.cfg.verify {
+                // The ETag was not readable (CORS): the listing will tell it.
+                let page = self.page_of(n);
+                self.listed.remove(&page);
+            }
+            self.parts[i].state = PartState::Stored { etag };
+            ctx.progress.set_committed(self.committed());
+            return match self.verify(n, ctx) {
+                Verdict::Continue => Verdict::Progress,
+                v => v,
+            };
+        }
+        self.parts[i].state = PartState::Pending;
+        if resp.status == 403 {
+            // The signed link expired (or was refused): list its page again for a fresh one.
+            self.links.remove(&n);
+            let page = self.page_of(n);
+            self.listed.remove(&page);
+            self.want.insert(page);
+            return Verdict::Retry {
+                reason: RetryReason::LinkExpired,
+                retry_after: None,
+                error: Some(super::rejected(resp)),
+            };
+        }
+        fallback(resp, ctx)
+    }
+
+    fn on_complete(&mut self, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
+        self.completing = false;
+        if resp.is_success() {
+            self.done = true;
+            ctx.progress.finish();
+            return Verdict::Done(UploadResult {
+                media_id: self.media_id.clone().unwrap_or_default(),
+                size: Some(self.plan.size()),
+                md5: None,
+                method: Method::Multipart,
+            });
+        }
+        let pe = PlatformError::parse(&resp.body);
+        if resp.status == 400 && pe.code.as_deref() == Some("missing_parts") {
+            self.reconciles += 1;
+            if self.reconciles > MAX_RECONCILES {
+                return Verdict::Fail(super::rejected(resp));
+            }
+            // Ask the server what it holds, page by page.
+            self.listed.clear();
+            let pages = self.page_of(self.plan.len());
+            self.want.extend(1..=pages);
+            return Verdict::Continue;
+        }
+        fallback(resp, ctx)
+    }
+}

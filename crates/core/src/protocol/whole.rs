@@ -1,0 +1,93 @@
+//! What s3 and form share: one request carrying the whole file, then the server's MD5 (ETag or
+//! `md5` field) checked against the driver's digest; one mismatch re-sends, a second fails.
+
+use super::{Ctx, Phase, Verdict};
+use crate::error::UploadError;
+use crate::event::UploadResult;
+use crate::method::Method;
+use serde::{Deserialize, Serialize};
+
+/// State of a single whole-file transfer.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Whole {
+    /// Upload URL from the current credentials.
+    pub url: Option<String>,
+    /// Media key.
+    pub key: Option<String>,
+    #[serde(skip)]
+    pub in_flight: bool,
+    /// Stored by the server, MD5 not yet checked: (server md5, server size).
+    pub stored: Option<(Option<String>, Option<u64>)>,
+    pub mismatches: u8,
+    pub done: bool,
+}
+
+impl Whole {
+    /// Whether the request may go now.
+    pub fn ready(&self) -> bool {
+        !self.done && !self.in_flight && self.stored.is_none() && self.url.is_some()
+    }
+
+    pub fn phase(&self) -> Phase {
+        if self.stored.is_some() {
+            Phase::Verifying
+        } else {
+            Phase::Transfer
+        }
+    }
+
+    /// The server stored the file and says its MD5 (if readable) and size (if it says).
+    pub fn stored(
+        &mut self,
+        md5: Option<String>,
+        size: Option<u64>,
+        method: Method,
+        ctx: &mut Ctx<'_>,
+    ) -> Verdict {
+        let total = ctx.cfg.size;
+        if let Some(s) = size.filter(|s| *s != total) {
+            return self.mismatch(format!("the server holds {s} bytes of {total}"), ctx);
+        }
+        ctx.progress.set_committed(total);
+        self.stored = Some((md5, size));
+        self.check(method, ctx)
+    }
+
+    /// Checks the stored MD5 against the digest, when both are known.
+    pub fn check(&mut self, method: Method, ctx: &mut Ctx<'_>) -> Verdict {
+        let Some((md5, _)) = self.stored.clone() else {
+            return Verdict::Continue;
+        };
+        let digest = if ctx.cfg.verify && md5.is_some() {
+            match ctx.digest(&(0..ctx.cfg.size)) {
+                Some(d) => Some(d),
+                None => return Verdict::Continue,
+            }
+        } else {
+            None
+        };
+        if let (Some(server), Some(ours)) = (&md5, &digest) {
+            if !server.eq_ignore_ascii_case(ours) {
+                return self.mismatch(format!("server MD5 {server}, file MD5 {ours}"), ctx);
+            }
+        }
+        self.done = true;
+        self.stored = None;
+        Verdict::Done(UploadResult {
+            media_id: self.key.clone().unwrap_or_default(),
+            size: Some(ctx.cfg.size),
+            md5: digest.or(md5),
+            method,
+        })
+    }
+
+    fn mismatch(&mut self, what: String, ctx: &mut Ctx<'_>) -> Verdict {
+        self.stored = None;
+        self.mismatches += 1;
+        ctx.progress.set_committed(0);
+        if self.mismatches >= 2 {
+            return Verdict::Fail(UploadError::integrity(what));
+        }
+        Verdict::Continue
+    }
+}

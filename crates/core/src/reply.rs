@@ -1,0 +1,594 @@
+//! Platform replies (serde): credentials, parts pages, form/resumable results, progress, status,
+//! and the platform's error shapes. Unknown fields are tolerated; a missing required field is an
+//! [`UploadError`] with code `invalid_reply`, never a panic.
+
+use crate::error::UploadError;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, UploadError> {
+    serde_json::from_str(body).map_err(|e| UploadError::invalid_reply(format!("{what}: {e}")))
+}
+
+/// A string, or a number written as a string (the platform sends both for sizes and expiries).
+fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+        _ => None,
+    }
+}
+
+/// A size sent as a number or a decimal string.
+pub fn size_of(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The `link` block of a v1 create/update reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// `http` or `https`.
+    pub protocol: String,
+    /// Host (and port).
+    pub address: String,
+    /// Path, starting with `/`.
+    pub path: String,
+    /// Query parameters, values as strings (`Expires` arrives as a number).
+    pub query: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct RawLink {
+    protocol: Option<String>,
+    address: Option<String>,
+    path: Option<String>,
+    #[serde(default)]
+    query: BTreeMap<String, Value>,
+}
+
+impl RawLink {
+    fn into_link(self) -> Result<Link, UploadError> {
+        let missing = |f: &str| UploadError::invalid_reply(format!("link has no {f}"));
+        Ok(Link {
+            protocol: self.protocol.unwrap_or_else(|| "https".into()),
+            address: self.address.ok_or_else(|| missing("address"))?,
+            path: self.path.ok_or_else(|| missing("path"))?,
+            query: self
+                .query
+                .iter()
+                .filter_map(|(k, v)| scalar_string(v).map(|s| (k.clone(), s)))
+                .collect(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyObj {
+    key: Option<Value>,
+    md5: Option<String>,
+    size: Option<Value>,
+}
+
+/// Names under which the platform puts the uploaded object, per resource.
+const OBJECT_NAMES: [&str; 6] = ["media", "video", "thumbnail", "track", "image", "skin"];
+
+#[derive(Deserialize)]
+struct RawV1 {
+    status: Option<String>,
+    link: Option<RawLink>,
+    session_id: Option<String>,
+    #[serde(flatten)]
+    rest: BTreeMap<String, Value>,
+}
+
+impl RawV1 {
+    fn object(&self) -> Option<KeyObj> {
+        OBJECT_NAMES.iter().find_map(|n| {
+            self.rest
+                .get(*n)
+                .and_then(|v| serde_json::from_value::<KeyObj>(v.clone()).ok())
+                .filter(|o| o.key.is_some())
+        })
+    }
+}
+
+/// A v1 create/update reply (`videos/create`, `accounts/images/create`, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct V1Reply {
+    /// The media (or image, skin, track...) key.
+    pub key: String,
+    /// The upload link; absent for fetch uploads.
+    pub link: Option<Link>,
+    /// The resumable (and form) session id.
+    pub session_id: Option<String>,
+}
+
+/// A v2 `POST /v2/sites/{site}/media` reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct V2MediaReply {
+    /// The media id.
+    pub id: String,
+    /// Multipart upload id.
+    pub upload_id: Option<String>,
+    /// Multipart upload bearer token.
+    pub upload_token: Option<String>,
+}
+
+/// What the customer's backend hands over: the platform's create/update reply, either shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Credentials {
+    /// A v1 reply (s3, form, resumable, fetch by v1, other resources).
+    V1(V1Reply),
+    /// A v2 reply (multipart, fetch by v2).
+    V2(V2MediaReply),
+}
+
+impl Credentials {
+    /// Parses a 2xx create/update reply body.
+    pub fn parse(body: &str) -> Result<Credentials, UploadError> {
+        let v: Value = json(body, "credentials")?;
+        let is_v2 = v.get("id").is_some() || v.get("upload_id").is_some();
+        if is_v2 {
+            #[derive(Deserialize)]
+            struct Raw {
+                id: Option<Value>,
+                upload_id: Option<String>,
+                upload_token: Option<String>,
+            }
+            let r: Raw = serde_json::from_value(v)
+                .map_err(|e| UploadError::invalid_reply(format!("v2 media: {e}")))?;
+            let id =
+                r.id.as_ref()
+                    .and_then(scalar_string)
+                    .ok_or_else(|| UploadError::invalid_reply("v2 media reply has no id"))?;
+            return Ok(Credentials::V2(V2MediaReply {
+                id,
+                upload_id: r.upload_id,
+                upload_token: r.upload_token,
+            }));
+        }
+        let raw: RawV1 = serde_json::from_value(v)
+            .map_err(|e| UploadError::invalid_reply(format!("v1 reply: {e}")))?;
+        if raw.status.as_deref().is_some_and(|s| s != "ok") {
+            return Err(UploadError::invalid_reply("status is not ok"));
+        }
+        let key = raw
+            .object()
+            .and_then(|o| o.key.as_ref().and_then(scalar_string))
+            .ok_or_else(|| UploadError::invalid_reply("reply names no media key"))?;
+        let link = raw.link.map(RawLink::into_link).transpose()?;
+        Ok(Credentials::V1(V1Reply {
+            key,
+            link,
+            session_id: raw.session_id,
+        }))
+    }
+
+    /// The media key or id these credentials are for.
+    pub fn media_id(&self) -> &str {
+        match self {
+            Credentials::V1(r) => &r.key,
+            Credentials::V2(r) => &r.id,
+        }
+    }
+}
+
+/// The redirect link of a form or resumable reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedirectLink {
+    /// Redirect address.
+    pub address: String,
+    /// Its query parameters.
+    pub query: BTreeMap<String, String>,
+}
+
+/// The reply to a finished form POST or a last resumable chunk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedReply {
+    /// Key of the uploaded object.
+    pub key: String,
+    /// MD5 hex the server computed (form only).
+    pub md5: Option<String>,
+    /// Size the server received (string or number on the wire).
+    pub size: Option<u64>,
+    /// Redirect link, when a redirect address was given.
+    pub redirect_link: Option<RedirectLink>,
+}
+
+impl UploadedReply {
+    /// Parses `{"status":"ok","video":{"key","md5","size"},"redirect_link":{...}}`.
+    pub fn parse(body: &str) -> Result<UploadedReply, UploadError> {
+        let raw: RawV1 = json(body, "upload reply")?;
+        if raw.status.as_deref().is_some_and(|s| s != "ok") {
+            return Err(UploadError::invalid_reply("status is not ok"));
+        }
+        let obj = raw
+            .object()
+            .ok_or_else(|| UploadError::invalid_reply("upload reply names no key"))?;
+        let key = obj
+            .key
+            .as_ref()
+            .and_then(scalar_string)
+            .ok_or_else(|| UploadError::invalid_reply("upload reply key is not a string"))?;
+        let redirect_link = raw.rest.get("redirect_link").and_then(|v| {
+            let address = v.get("address")?.as_str()?.to_string();
+            let query = v
+                .get("query")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| scalar_string(v).map(|s| (k.clone(), s)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(RedirectLink { address, query })
+        });
+        Ok(UploadedReply {
+            key,
+            md5: obj.md5.map(|m| m.trim().to_ascii_lowercase()),
+            size: obj.size.as_ref().and_then(size_of),
+            redirect_link,
+        })
+    }
+}
+
+/// One entry of a multipart parts page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartEntry {
+    /// Part number, from 1.
+    pub id: u32,
+    /// MD5 hex of the stored bytes, when the part is complete.
+    #[serde(default)]
+    pub etag: Option<String>,
+    /// Where to PUT the part, when it is not complete.
+    #[serde(default)]
+    pub upload_link: Option<String>,
+}
+
+/// A `GET /v2/uploads/{id}/parts` page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartsPage {
+    /// Page number, from 1.
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Page length.
+    #[serde(default)]
+    pub page_length: Option<u32>,
+    /// Total number of parts the server offers.
+    #[serde(default)]
+    pub total: Option<u32>,
+    /// The parts on this page.
+    pub parts: Vec<PartEntry>,
+}
+
+impl PartsPage {
+    /// Parses a parts page.
+    pub fn parse(body: &str) -> Result<PartsPage, UploadError> {
+        let mut p: PartsPage = json(body, "parts page")?;
+        for part in &mut p.parts {
+            part.etag = part.etag.as_deref().map(normalize_etag);
+        }
+        Ok(p)
+    }
+}
+
+/// An ETag as bare lower-case hex: quotes and a weak `W/` prefix removed.
+pub fn normalize_etag(s: &str) -> String {
+    let s = s.trim();
+    let s = s.strip_prefix("W/").unwrap_or(s);
+    s.trim_matches('"').to_ascii_lowercase()
+}
+
+/// The form upload progress (`/progress?token=T&callback=cb`, JSON-P).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProgressReply {
+    /// Upload not started.
+    Starting,
+    /// Bytes received so far of `size`.
+    Uploading {
+        /// Bytes received.
+        received: u64,
+        /// File size.
+        size: Option<u64>,
+    },
+    /// Upload finished.
+    Done,
+    /// The upload failed with this HTTP status.
+    Error {
+        /// HTTP status.
+        status: Option<u16>,
+    },
+}
+
+impl ProgressReply {
+    /// Parses `cb({...})` (or a bare JSON object).
+    pub fn parse(body: &str) -> Result<ProgressReply, UploadError> {
+        let t = body.trim().trim_end_matches(';').trim();
+        let inner = match (t.find('('), t.rfind(')')) {
+            (Some(a), Some(b)) if a < b && !t.starts_with('{') => &t[a + 1..b],
+            _ => t,
+        };
+        let v: Value = json(inner, "progress")?;
+        let state = v
+            .get("state")
+            .and_then(Value::as_str)
+            .ok_or_else(|| UploadError::invalid_reply("progress has no state"))?;
+        Ok(match state {
+            "starting" => ProgressReply::Starting,
+            "uploading" => ProgressReply::Uploading {
+                received: v.get("received").and_then(size_of).unwrap_or(0),
+                size: v.get("size").and_then(size_of),
+            },
+            "done" => ProgressReply::Done,
+            "error" => ProgressReply::Error {
+                status: v
+                    .get("status")
+                    .and_then(size_of)
+                    .and_then(|s| u16::try_from(s).ok()),
+            },
+            other => {
+                return Err(UploadError::invalid_reply(format!(
+                    "progress state {other}"
+                )))
+            }
+        })
+    }
+}
+
+/// Processing state of a media.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaState {
+    /// Created, waiting for bytes.
+    Created,
+    /// Transcoding.
+    Processing,
+    /// Ready to play.
+    Ready,
+    /// Failed.
+    Failed,
+    /// A state this version does not know.
+    Other(String),
+}
+
+/// The v2 media reply (`GET /v2/sites/{site}/media/{id}`, or the backend's `/api/media/{id}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MediaStatus {
+    /// Media id.
+    pub id: String,
+    /// Its state.
+    pub state: MediaState,
+    /// Why it failed.
+    pub error_message: Option<String>,
+    /// Duration in seconds, once known.
+    pub duration: Option<f64>,
+    /// Size in bytes, once known.
+    pub size: Option<u64>,
+    /// MD5 hex, once known.
+    pub md5: Option<String>,
+}
+
+impl MediaStatus {
+    /// Parses the v2 media reply.
+    pub fn parse(body: &str) -> Result<MediaStatus, UploadError> {
+        let v: Value = json(body, "media status")?;
+        let id = v
+            .get("id")
+            .and_then(scalar_string)
+            .ok_or_else(|| UploadError::invalid_reply("media status has no id"))?;
+        let state = match v.get("status").and_then(Value::as_str) {
+            Some("created") => MediaState::Created,
+            Some("processing") | Some("updating") => MediaState::Processing,
+            Some("ready") => MediaState::Ready,
+            Some("failed") => MediaState::Failed,
+            Some(other) => MediaState::Other(other.to_string()),
+            None => return Err(UploadError::invalid_reply("media status has no status")),
+        };
+        Ok(MediaStatus {
+            id,
+            state,
+            error_message: v
+                .get("error_message")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            duration: v.get("duration").and_then(Value::as_f64),
+            size: v.get("size").and_then(size_of),
+            md5: v.get("md5").and_then(Value::as_str).map(str::to_string),
+        })
+    }
+}
+
+/// The platform's error, from any of its shapes: v1 JSON (`code`, `message`), v2 JSON
+/// (`errors[0].code`, `description`), the backend's (`error.code`, `message`), or S3 XML
+/// (`<Code>`, `<Message>`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformError {
+    /// The platform's code (`TokenExpired`, `token_expired`, `AccessDenied`...).
+    pub code: Option<String>,
+    /// The platform's message.
+    pub message: Option<String>,
+}
+
+fn xml_tag(body: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let a = body.find(&open)? + open.len();
+    let b = body[a..].find(&close)? + a;
+    Some(body[a..b].trim().to_string())
+}
+
+impl PlatformError {
+    /// Reads whatever error the body holds; an unknown body gives an empty error.
+    pub fn parse(body: &str) -> PlatformError {
+        let t = body.trim_start();
+        if t.starts_with('<') {
+            return PlatformError {
+                code: xml_tag(t, "Code").or_else(|| xml_tag(t, "code")),
+                message: xml_tag(t, "Message").or_else(|| xml_tag(t, "message")),
+            };
+        }
+        let Ok(v) = serde_json::from_str::<Value>(t) else {
+            return PlatformError::default();
+        };
+        let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        if let Some(e) = v.get("errors").and_then(|e| e.get(0)) {
+            return PlatformError {
+                code: s(e.get("code")),
+                message: s(e.get("description")).or_else(|| s(e.get("message"))),
+            };
+        }
+        if let Some(e) = v.get("error").filter(|e| e.is_object()) {
+            return PlatformError {
+                code: s(e.get("code")),
+                message: s(e.get("message")),
+            };
+        }
+        PlatformError {
+            code: s(v.get("code")),
+            message: s(v.get("message")).or_else(|| s(v.get("title"))),
+        }
+    }
+
+    /// Whether the error says a token, link or signature has expired.
+    pub fn is_expired(&self) -> bool {
+        let c = self.code.as_deref().unwrap_or("").to_ascii_lowercase();
+        let m = self.message.as_deref().unwrap_or("").to_ascii_lowercase();
+        c.contains("expired") || (c == "accessdenied" && m.contains("expired"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn v1_s3_reply() {
+        let body = r#"{"status":"ok","media":{"type":"video","key":"tL17msiU"},
+ "link":{"protocol":"http","address":"127.0.0.1:4010","path":"/jwplatform-upload/tL17msiU",
+ "query":{"AWSAccessKeyId":"SIMAKIA0000000000000","Expires":1482770374,"Signature":"1/l+L6/yOE05dNEbXHW8sw7TGF4="}},
+ "rate_limit":{"reset":1572450420,"limit":60,"remaining":59}}"#;
+        let Credentials::V1(r) = Credentials::parse(body).unwrap() else {
+            panic!("v1 expected")
+        };
+        assert_eq!(r.key, "tL17msiU");
+        let link = r.link.unwrap();
+        assert_eq!(link.query["Expires"], "1482770374");
+        assert_eq!(link.query["Signature"], "1/l+L6/yOE05dNEbXHW8sw7TGF4=");
+    }
+
+    #[test]
+    fn v1_form_and_track_replies() {
+        let body = r#"{"status":"ok","track":{"key":"trk1"},"link":{"protocol":"http",
+        "address":"a","path":"/v1/videos/tracks/upload","query":{"key":"k","token":"t"}},
+        "session_id":"S"}"#;
+        let Credentials::V1(r) = Credentials::parse(body).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (r.key.as_str(), r.session_id.as_deref()),
+            ("trk1", Some("S"))
+        );
+        assert!(Credentials::parse(r#"{"status":"ok","link":{}}"#).is_err());
+        assert!(
+            Credentials::parse(r#"{"status":"ok","media":{"key":"k"},"link":{"path":"/"}}"#)
+                .is_err()
+        );
+        assert!(Credentials::parse("nope").is_err());
+    }
+
+    #[test]
+    fn v2_reply() {
+        let body = r#"{"id":"Xa7fG2kq","type":"media","status":"created","metadata":{},
+        "upload_id":"4f1b","upload_token":"eyJ","created":"2026-11-22T00:00:00Z"}"#;
+        let Credentials::V2(r) = Credentials::parse(body).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.upload_id.as_deref(), Some("4f1b"));
+    }
+
+    #[test]
+    fn form_reply_size_string_or_number() {
+        let a = UploadedReply::parse(
+            r#"{"status":"ok","video":{"key":"k","md5":"6D40","size":"215"},
+        "redirect_link":{"address":"http://e/p/k","query":{"parameter1":"value1"}}}"#,
+        )
+        .unwrap();
+        assert_eq!((a.size, a.md5.as_deref()), (Some(215), Some("6d40")));
+        assert_eq!(a.redirect_link.unwrap().query["parameter1"], "value1");
+        let b = UploadedReply::parse(r#"{"status":"ok","image":{"key":"k","size":215}}"#).unwrap();
+        assert_eq!(b.size, Some(215));
+        assert!(UploadedReply::parse(r#"{"status":"ok"}"#).is_err());
+        assert!(UploadedReply::parse(r#"{"status":"error","video":{"key":"k"}}"#).is_err());
+    }
+
+    #[test]
+    fn parts_page() {
+        let p = PartsPage::parse(
+            r#"{"page":1,"page_length":100,"total":10000,
+         "parts":[{"id":1,"etag":"\"9E10\""},{"id":2,"upload_link":"http://x/2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.parts[0].etag.as_deref(), Some("9e10"));
+        assert_eq!(p.parts[1].upload_link.as_deref(), Some("http://x/2"));
+        assert!(PartsPage::parse(r#"{"parts":[{"etag":"x"}]}"#).is_err());
+    }
+
+    #[test]
+    fn progress_jsonp() {
+        assert_eq!(
+            ProgressReply::parse(r#"cb({"state":"starting"})"#).unwrap(),
+            ProgressReply::Starting
+        );
+        assert_eq!(
+            ProgressReply::parse(r#"cb({"state":"uploading","received":5,"size":"9"});"#).unwrap(),
+            ProgressReply::Uploading {
+                received: 5,
+                size: Some(9)
+            }
+        );
+        assert_eq!(
+            ProgressReply::parse(r#"{"state":"error","status":413}"#).unwrap(),
+            ProgressReply::Error { status: Some(413) }
+        );
+        assert!(ProgressReply::parse("cb(").is_err());
+    }
+
+    #[test]
+    fn media_status() {
+        let m = MediaStatus::parse(
+            r#"{"id":"X","type":"media","status":"failed","error_message":"short",
+        "duration":null,"size":3,"md5":null,"metadata":{}}"#,
+        )
+        .unwrap();
+        assert_eq!(m.state, MediaState::Failed);
+        assert_eq!(m.error_message.as_deref(), Some("short"));
+    }
+
+    #[test]
+    fn error_shapes() {
+        let v1 = PlatformError::parse(
+            r#"{"status":"error","code":"TokenExpired","title":"t","message":"m"}"#,
+        );
+        assert_eq!(v1.code.as_deref(), Some("TokenExpired"));
+        assert!(v1.is_expired());
+        let v2 = PlatformError::parse(r#"{"errors":[{"code":"token_expired","description":"d"}]}"#);
+        assert!(v2.is_expired());
+        let s3 = PlatformError::parse(
+            "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+        );
+        assert!(s3.is_expired());
+        let sig = PlatformError::parse("<Error><Code>SignatureDoesNotMatch</Code></Error>");
+        assert!(!sig.is_expired());
+        let be = PlatformError::parse(r#"{"error":{"code":"csrf","message":"no"}}"#);
+        assert_eq!(be.code.as_deref(), Some("csrf"));
+        assert_eq!(PlatformError::parse("garbage"), PlatformError::default());
+    }
+}
