@@ -11,37 +11,34 @@ use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-/// Deterministic pseudo-random file content.
-pub fn byte_at(i: u64) -> u8 {
-    let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i >> 7);
-    (x >> 29) as u8
-}
-
-/// A synthetic source of `size` bytes.
+/// A synthetic source of `size` bytes (deterministic pseudo-random content).
 #[derive(Clone)]
 pub struct Source {
     pub size: u64,
+    data: std::rc::Rc<Vec<u8>>,
     memo: HashMap<(u64, u64), String>,
 }
 
 impl Source {
     pub fn new(size: u64) -> Self {
+        // 8-byte words: cheap to build in debug builds.
+        let mut data = Vec::with_capacity(size as usize + 8);
+        let mut i = 0u64;
+        while (data.len() as u64) < size {
+            let w = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i >> 3);
+            data.extend_from_slice(&w.to_le_bytes());
+            i += 1;
+        }
+        data.truncate(size as usize);
         Source {
             size,
+            data: std::rc::Rc::new(data),
             memo: HashMap::new(),
         }
     }
 
-    fn feed(h: &mut Md5, r: &Range<u64>) {
-        let mut buf = Vec::with_capacity(64 * 1024);
-        let mut at = r.start;
-        while at < r.end {
-            let end = r.end.min(at + 64 * 1024);
-            buf.clear();
-            buf.extend((at..end).map(byte_at));
-            h.update(&buf);
-            at = end;
-        }
+    fn feed(&self, h: &mut Md5, r: &Range<u64>) {
+        h.update(&self.data[r.start as usize..r.end as usize]);
     }
 
     /// MD5 hex of a range (memoized).
@@ -50,7 +47,7 @@ impl Source {
             return d.clone();
         }
         let mut h = Md5::new();
-        Self::feed(&mut h, r);
+        self.feed(&mut h, r);
         let d = hex(&h.finalize());
         self.memo.insert((r.start, r.end), d.clone());
         d
@@ -63,7 +60,7 @@ impl Source {
         }
         let mut h = Md5::new();
         for r in ranges {
-            Self::feed(&mut h, r);
+            self.feed(&mut h, r);
         }
         hex(&h.finalize())
     }
@@ -126,6 +123,8 @@ pub struct Harness<S: Server> {
     pub latency_ms: u64,
     pub cred_requests: usize,
     pub delivered: HashMap<RequestId, Millis>,
+    /// Replies to media status polls, in order (the last one repeats).
+    pub status_script: Vec<Response>,
 }
 
 impl<S: Server> Harness<S> {
@@ -150,6 +149,7 @@ impl<S: Server> Harness<S> {
             latency_ms: 20,
             cred_requests: 0,
             delivered: HashMap::new(),
+            status_script: Vec::new(),
         }
     }
 
@@ -202,7 +202,19 @@ impl<S: Server> Harness<S> {
             );
         }
         let id = req.id;
-        let outcome = self.server.handle(&req, &mut self.src, self.now);
+        let outcome = if req.kind == jw_upload_core::RequestKind::MediaStatus {
+            let r = if self.status_script.len() > 1 {
+                self.status_script.remove(0)
+            } else {
+                self.status_script
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| Response::new(500, ""))
+            };
+            Outcome::Reply(r)
+        } else {
+            self.server.handle(&req, &mut self.src, self.now)
+        };
         self.sent.push(Sent { req, at: self.now });
         let t = |bytes: u64, h: &Self| {
             Millis(h.now.0 + h.latency_ms / 2 + bytes / h.bytes_per_ms.max(1))
