@@ -2,6 +2,7 @@
 //! resumable, S3, v2 media and upload API), with admin endpoints and fault injection.
 //!
 //! See `docs/platform-contract.md` for every path, reply shape and fault rule it serves.
+#![deny(missing_docs)]
 
 mod admin;
 mod auth;
@@ -11,6 +12,7 @@ mod cors;
 mod error;
 mod faults;
 mod form;
+mod inject;
 mod media;
 mod net;
 mod parts;
@@ -55,7 +57,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            faults::middleware,
+            inject::middleware,
         ))
         .layer(cors::layer(&state.config().allow_origins))
         .layer(axum::middleware::from_fn_with_state(

@@ -187,6 +187,18 @@ impl SimServer {
         }
         let _ = (&mut self.task).await;
     }
+
+    /// The base URL as a `String` for the given path (`server.at("/_sim/log")`).
+    pub fn at(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        // A server dropped without `shutdown` stops too (its connections are aborted with it).
+        self.task.abort();
+    }
 }
 
 /// Binds `config.listen` and serves the simulator in a background task.
