@@ -1,0 +1,449 @@
+//! End to end against the real simulator (in-process): each method minted by the backend, then
+//! the bytes sent the documented way, and the stored file's size and MD5 checked.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{split, Browser};
+use jw_platform_sim::SimServer;
+use jw_upload_backend::{spawn, BackendServer, Config};
+use md5::{Digest, Md5};
+use serde_json::{json, Value};
+
+const SIM_SECRETS: [&str; 2] = ["sim-v1-secret", "sim-v2-secret"];
+
+struct Env {
+    sim: SimServer,
+    backend: BackendServer,
+    browser: Browser,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn env_with(
+    tune: impl FnOnce(&mut jw_platform_sim::Config),
+    backend_secret: Option<&str>,
+) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
+    tune(&mut sim_cfg);
+    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    let backend = spawn(Config {
+        api_base: sim.url(),
+        site_id: sim_cfg.site_id.clone(),
+        api_key: sim_cfg.api_key.clone(),
+        api_secret: backend_secret.unwrap_or(&sim_cfg.api_secret).to_owned(),
+        v2_secret: sim_cfg.v2_secret.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let browser = Browser::new(&backend).await;
+    Env {
+        sim,
+        backend,
+        browser,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+async fn env() -> Env {
+    env_with(|_| {}, None).await
+}
+
+impl Env {
+    async fn mint(&self, req: Value) -> Value {
+        let (status, headers, body) = self.browser.upload(&req).await;
+        assert_eq!(status, 200, "{req} -> {body}");
+        assert_no_secret(&headers, &body);
+        body
+    }
+
+    async fn stored(&self, key: &str) -> Value {
+        self.http
+            .get(format!("{}/_sim/media/{key}", self.sim.url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Polls the backend's `/api/media/{id}` until the status is `ready` (or fails the test).
+    async fn wait_ready(&self, id: &str) -> Value {
+        for _ in 0..100 {
+            let (status, headers, body) = self.browser.media(id).await;
+            assert_eq!(status, 200, "{body}");
+            assert_no_secret(&headers, &body);
+            match body["status"].as_str() {
+                Some("ready") => return body,
+                Some("failed") => panic!("media {id} failed: {body}"),
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        panic!("media {id} never became ready");
+    }
+
+    async fn shutdown(self) {
+        self.backend.shutdown().await;
+        self.sim.shutdown().await;
+    }
+}
+
+fn assert_no_secret(headers: &reqwest::header::HeaderMap, body: &Value) {
+    let text = body.to_string();
+    for secret in SIM_SECRETS {
+        assert!(!text.contains(secret), "reply body has a secret: {text}");
+        for (name, value) in headers {
+            assert!(
+                !String::from_utf8_lossy(value.as_bytes()).contains(secret),
+                "reply header {name} has a secret"
+            );
+        }
+    }
+}
+
+fn bytes(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn link_base(reply: &Value) -> String {
+    let link = &reply["link"];
+    format!(
+        "{}://{}{}",
+        link["protocol"].as_str().unwrap(),
+        link["address"].as_str().unwrap(),
+        link["path"].as_str().unwrap()
+    )
+}
+
+/// The S3 upload URL exactly as the S3 doc builds it.
+fn s3_url(reply: &Value) -> String {
+    let q = &reply["link"]["query"];
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    format!(
+        "{}?AWSAccessKeyId={}&Expires={}&Signature={}",
+        link_base(reply),
+        text(&q["AWSAccessKeyId"]),
+        text(&q["Expires"]),
+        jw_upload_backend::pct_encode(&text(&q["Signature"]))
+    )
+}
+
+/// A multipart/form-data body with the file in field `file`.
+fn form_body(name: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----jwu-backend-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+        .as_bytes(),
+    );
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn form_upload(env: &Env, reply: &Value, name: &str, data: &[u8]) -> Value {
+    let q = &reply["link"]["query"];
+    let mut url = format!("{}?api_format=json", link_base(reply));
+    for (k, v) in q.as_object().unwrap() {
+        url.push_str(&format!("&{k}={}", v.as_str().unwrap()));
+    }
+    let (content_type, body) = form_body(name, data);
+    let res = env
+        .http
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn s3_upload_minted_by_the_backend_lands_with_the_right_md5() {
+    let env = env().await;
+    let reply = env
+        .mint(json!({"method":"s3","file":{"name":"a.mp4","size":100_000,"type":"video/mp4"},"metadata":{"title":"S3 test"}}))
+        .await;
+    assert_eq!(reply["status"], "ok");
+    let key = reply["media"]["key"].as_str().unwrap().to_owned();
+    let data = bytes(100_000, 1);
+    let res = env
+        .http
+        .put(s3_url(&reply))
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let stored = env.stored(&key).await;
+    assert_eq!(stored["md5"], md5_hex(&data));
+    assert_eq!(stored["size"], 100_000);
+    let media = env.wait_ready(&key).await;
+    assert_eq!(media["id"], key.as_str());
+
+    // Renewal: videos/update gives a fresh link for the same media.
+    let renewed = env
+        .mint(json!({"method":"s3","file":{"name":"a.mp4","size":100_000},"media_id":key}))
+        .await;
+    assert_eq!(renewed["media"]["key"], key.as_str());
+    assert!(renewed["link"]["query"]["Signature"].is_string());
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn form_upload_minted_by_the_backend_lands() {
+    let env = env().await;
+    let reply = env
+        .mint(json!({"method":"form","file":{"name":"b.mp4","size":5000,"type":"video/mp4"}}))
+        .await;
+    assert_eq!(reply["link"]["path"], "/v1/videos/upload");
+    assert!(reply["link"]["query"]["token"].is_string());
+    let data = bytes(5000, 2);
+    let up = form_upload(&env, &reply, "b.mp4", &data).await;
+    let key = reply["media"]["key"].as_str().unwrap();
+    assert_eq!(up["video"]["md5"], md5_hex(&data));
+    assert_eq!(env.stored(key).await["md5"], md5_hex(&data));
+    env.wait_ready(key).await;
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn resumable_upload_minted_by_the_backend_lands_and_renewal_keeps_the_session() {
+    let env = env().await;
+    let reply = env
+        .mint(json!({"method":"resumable","file":{"name":"c.mp4","size":3000}}))
+        .await;
+    assert_eq!(reply["link"]["path"], "/v1/videos/upload/resumable");
+    let session = reply["session_id"].as_str().unwrap().to_owned();
+    let key = reply["media"]["key"].as_str().unwrap().to_owned();
+    let url = format!(
+        "{}?api_format=json&key={}",
+        link_base(&reply),
+        reply["link"]["query"]["key"].as_str().unwrap()
+    );
+    let data = bytes(3000, 3);
+    let chunk = |a: usize, b: usize| {
+        env.http
+            .post(&url)
+            .header("content-disposition", "attachment; filename=\"c.mp4\"")
+            .header("content-type", "application/octet-stream")
+            .header("x-content-range", format!("bytes {a}-{}/3000", b - 1))
+            .header("x-session-id", &session)
+            .body(data[a..b].to_vec())
+            .send()
+    };
+    let res = chunk(0, 1000).await.unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["range"], "0-999/3000");
+
+    let renewed = env
+        .mint(json!({"method":"resumable","file":{"name":"c.mp4","size":3000},"media_id":key}))
+        .await;
+    assert_eq!(
+        renewed["session_id"],
+        session.as_str(),
+        "renewal keeps the session"
+    );
+
+    let res = chunk(1000, 3000).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(env.stored(&key).await["md5"], md5_hex(&data));
+    env.wait_ready(&key).await;
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn multipart_upload_minted_by_the_backend_lands() {
+    let env = env().await;
+    let reply = env
+        .mint(json!({"method":"multipart","file":{"name":"d.mp4","size":5_242_880 + 1000},"metadata":{"title":"MP"}}))
+        .await;
+    let id = reply["id"].as_str().unwrap().to_owned();
+    let upload_id = reply["upload_id"].as_str().unwrap().to_owned();
+    let token = reply["upload_token"].as_str().unwrap().to_owned();
+    let parts: Value = env
+        .http
+        .get(format!(
+            "{}/v2/uploads/{upload_id}/parts?page=1&page_length=2",
+            env.sim.url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = bytes(5_242_880 + 1000, 4);
+    for (i, range) in [(0usize, 0..5_242_880), (1, 5_242_880..data.len())] {
+        let link = parts["parts"][i]["upload_link"].as_str().unwrap();
+        let res = env
+            .http
+            .put(link)
+            .body(data[range.clone()].to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["etag"].to_str().unwrap(),
+            format!("\"{}\"", md5_hex(&data[range]))
+        );
+    }
+    let res = env
+        .http
+        .put(format!("{}/v2/uploads/{upload_id}/complete", env.sim.url()))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(env.stored(&id).await["md5"], md5_hex(&data));
+    let media = env.wait_ready(&id).await;
+    assert_eq!(media["metadata"]["title"], "MP");
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn fetch_upload_minted_by_the_backend_is_fetched_by_the_platform() {
+    let data = bytes(20_000, 5);
+    let served = data.clone();
+    let origin = axum::Router::new().route(
+        "/x.mp4",
+        axum::routing::get(move || {
+            let d = served.clone();
+            async move { d }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, origin).await.unwrap() });
+
+    let env = env().await;
+    let reply = env
+        .mint(json!({"method":"fetch","download_url":format!("http://{origin_addr}/x.mp4"),"metadata":{"title":"F"}}))
+        .await;
+    let id = reply["id"].as_str().unwrap().to_owned();
+    assert!(reply.get("upload_id").is_none());
+    env.wait_ready(&id).await;
+    assert_eq!(env.stored(&id).await["md5"], md5_hex(&data));
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn thumbnail_track_image_and_skin_uploads_go_to_their_own_paths() {
+    let env = env().await;
+    let video = env
+        .mint(json!({"method":"form","file":{"name":"v.mp4","size":10}}))
+        .await;
+    let video_key = video["media"]["key"].as_str().unwrap().to_owned();
+    for (req, object, path) in [
+        (
+            json!({"resource":"thumbnail","file":{"name":"t.jpg","size":10},"video_key":video_key}),
+            "thumbnail",
+            "/v1/videos/thumbnails/upload",
+        ),
+        (
+            json!({"resource":"track","file":{"name":"en.vtt","size":10},"video_key":video_key,"metadata":{"label":"English"}}),
+            "track",
+            "/v1/videos/tracks/upload",
+        ),
+        (
+            json!({"resource":"image","file":{"name":"i.png","size":10}}),
+            "image",
+            "/v1/accounts/images/upload",
+        ),
+        (
+            json!({"resource":"skin","file":{"name":"s.zip","size":10}}),
+            "skin",
+            "/v1/accounts/skins/upload",
+        ),
+    ] {
+        let reply = env.mint(req.clone()).await;
+        assert_eq!(reply["link"]["path"], path, "{reply}");
+        assert!(reply[object]["key"].is_string(), "{reply}");
+        let data = bytes(10, 6);
+        let up = form_upload(&env, &reply, "f.bin", &data).await;
+        assert_eq!(up[object]["md5"], md5_hex(&data), "{up}");
+    }
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_platforms_refusals_pass_through_unchanged() {
+    // A backend with the wrong secret: the sim's signature check refuses it.
+    let env = env_with(|_| {}, Some("wrong-secret")).await;
+    let (status, _, body) = env
+        .browser
+        .upload(&json!({"method":"s3","file":{"name":"a","size":1}}))
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["status"], "error");
+    assert_eq!(body["code"], "PermissionDenied");
+    env.shutdown().await;
+
+    // The rate limit: the 429 and its Retry-After reach the browser.
+    let env = env_with(|c| c.rate_limit = 2, None).await;
+    let mut last = (0, reqwest::header::HeaderMap::new(), Value::Null);
+    for _ in 0..3 {
+        last = env
+            .browser
+            .upload(&json!({"method":"form","file":{"name":"a","size":1}}))
+            .await;
+    }
+    let (status, headers, body) = last;
+    assert_eq!(status, 429, "{body}");
+    assert!(headers.contains_key("retry-after"));
+    assert_eq!(body["code"], "RateLimitExceeded");
+    assert_eq!(body["rate_limit"]["remaining"], 0);
+
+    // An unknown media id: the sim's v2 404 body, unchanged.
+    let (status, _, body) = env.browser.media("NoSuchId").await;
+    assert_eq!(status, 404);
+    assert!(body["errors"][0]["code"].is_string(), "{body}");
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn browser_style_preflight_free_requests_work_with_cookies() {
+    // The backend is same-origin for the page; a request without the token is refused even
+    // though the sim would accept the call.
+    let env = env().await;
+    let res = env
+        .http
+        .post(format!("{}/api/uploads", env.backend.url()))
+        .header("origin", env.backend.url())
+        .json(&json!({"method":"s3","file":{"name":"a","size":1}}))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = split(res).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("csrf"))
+    );
+    env.shutdown().await;
+}
