@@ -1,17 +1,19 @@
 //! The router: `/api/csrf`, `/api/uploads`, `/api/media/{id}`, and the optional static dir.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, SET_COOKIE,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, RETRY_AFTER, SET_COOKIE,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -51,6 +53,10 @@ pub fn app(config: Config) -> Router {
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ));
+    let api = match cors_layer(&config.allowed_origins) {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
     let router = Router::new().nest("/api", api);
     let router = match &config.static_dir {
         Some(dir) => {
@@ -75,6 +81,28 @@ pub fn app(config: Config) -> Router {
             REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// CORS for the extra allowed origins (a page served elsewhere calling the backend with
+/// credentials): the token header may be sent, `Retry-After` may be read. Same-origin pages
+/// need none of it; other origins get no `Access-Control-Allow-Origin`.
+fn cors_layer(allowed_origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([CONTENT_TYPE, HeaderName::from_static(csrf::HEADER_NAME)])
+            .expose_headers([RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// The Content-Security-Policy of the static pages. `connect-src` allows the platform origin(s)

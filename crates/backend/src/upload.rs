@@ -109,7 +109,10 @@ pub fn plan(body: &[u8]) -> Result<PlatformCall, ApiError> {
     };
     let video_key = opt_id(&req, "video_key")?;
     let media_id = opt_id(&req, "media_id")?;
-    let file_name = file.as_ref().map(|f| f.name.clone());
+    let file_name = file
+        .as_ref()
+        .map(|f| f.name.clone())
+        .or_else(|| download_url.as_deref().and_then(url_file_name));
 
     if resource != Resource::Video {
         if media_id.is_some() {
@@ -224,6 +227,15 @@ struct FileInfo {
 fn file_info(req: &Map<String, Value>, method: Method) -> Result<Option<FileInfo>, ApiError> {
     let file = match req.get("file") {
         None | Some(Value::Null) if method == Method::Fetch => return Ok(None),
+        // A fetch upload has no local file: a browser may still send an empty description.
+        Some(Value::Object(f))
+            if method == Method::Fetch
+                && f.get("name")
+                    .and_then(Value::as_str)
+                    .is_none_or(|n| n.trim().is_empty()) =>
+        {
+            return Ok(None)
+        }
         None | Some(Value::Null) => {
             return Err(ApiError::bad_request(
                 "file is required: {\"name\": ..., \"size\": ..., \"type\": ...}",
@@ -282,6 +294,20 @@ fn download_url(req: &Map<String, Value>, method: Method) -> Result<Option<Strin
         )),
         (_, None) => Ok(None),
     }
+}
+
+/// The last path segment of `url`, decoded, when it is a usable title.
+fn url_file_name(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let last = url.path_segments()?.next_back()?.to_owned();
+    let decoded = percent_encoding::percent_decode_str(&last)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    let usable = !decoded.trim().is_empty()
+        && decoded.chars().count() <= MAX_NAME_CHARS
+        && !decoded.chars().any(char::is_control);
+    usable.then_some(decoded)
 }
 
 fn default_title(metadata: &mut Map<String, Value>, file_name: Option<String>) {

@@ -110,7 +110,7 @@ fn multipart_and_fetch_are_v2_media_create() {
     };
     assert_eq!(
         body,
-        json!({"upload":{"method":"fetch","download_url":"https://cdn.example/a.mp4"},"metadata":{}})
+        json!({"upload":{"method":"fetch","download_url":"https://cdn.example/a.mp4"},"metadata":{"title":"a.mp4"}})
     );
 }
 
@@ -249,4 +249,25 @@ fn the_body_must_be_a_json_object() {
         let e = plan_upload(body.as_bytes()).unwrap_err();
         assert_eq!((e.status.as_u16(), e.code), (400, "bad_request"), "{body}");
     }
+}
+
+#[test]
+fn fetch_ignores_an_empty_file_description_and_titles_from_the_url() {
+    let body = match plan(
+        json!({"method":"fetch","download_url":"http://127.0.0.1:8000/dir/My%20Clip.mp4",
+        "file":{"name":"","size":0,"type":""},"metadata":null}),
+    ) {
+        PlatformCall::V2Create { body } => body,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(body["metadata"], json!({"title":"My Clip.mp4"}));
+    let body = match plan(
+        json!({"method":"fetch","download_url":"http://127.0.0.1:8000/","metadata":{"title":"Kept"}}),
+    ) {
+        PlatformCall::V2Create { body } => body,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(body["metadata"], json!({"title":"Kept"}));
+    // A named file is still checked.
+    refused(json!({"method":"fetch","download_url":"http://h/x","file":{"name":"a","size":-1}}));
 }
