@@ -447,3 +447,152 @@ async fn browser_style_preflight_free_requests_work_with_cookies() {
     );
     env.shutdown().await;
 }
+
+async fn set_faults(env: &Env, rules: Value) {
+    let res = env
+        .http
+        .post(format!("{}/_sim/faults", env.sim.url()))
+        .json(&json!({"rules": rules, "seed": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn expired_s3_link_and_form_token_are_renewed_through_the_backend() {
+    let env = env_with(
+        |c| {
+            c.s3_link_ttl_secs = 1;
+            c.form_token_ttl_secs = 1;
+        },
+        None,
+    )
+    .await;
+    let s3 = env
+        .mint(json!({"method":"s3","file":{"name":"a.mp4","size":1000}}))
+        .await;
+    let form = env
+        .mint(json!({"method":"form","file":{"name":"b.mp4","size":1000}}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let data = bytes(1000, 7);
+
+    let res = env
+        .http
+        .put(s3_url(&s3))
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "the s3 link should have expired");
+    let key = s3["media"]["key"].as_str().unwrap();
+    let renewed = env
+        .mint(json!({"method":"s3","file":{"name":"a.mp4","size":1000},"media_id":key}))
+        .await;
+    assert_eq!(renewed["media"]["key"], key);
+    let res = env
+        .http
+        .put(s3_url(&renewed))
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(env.stored(key).await["md5"], md5_hex(&data));
+
+    let key = form["media"]["key"].as_str().unwrap();
+    let (content_type, body) = form_body("b.mp4", &data);
+    let q = &form["link"]["query"];
+    let url = format!(
+        "{}?api_format=json&key={}&token={}",
+        link_base(&form),
+        q["key"].as_str().unwrap(),
+        q["token"].as_str().unwrap()
+    );
+    let res = env
+        .http
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "the form token should have expired");
+    let renewed = env
+        .mint(json!({"method":"form","file":{"name":"b.mp4","size":1000},"media_id":key}))
+        .await;
+    assert_ne!(
+        renewed["link"]["query"]["token"],
+        form["link"]["query"]["token"]
+    );
+    let up = form_upload(&env, &renewed, "b.mp4", &data).await;
+    assert_eq!(up["video"]["md5"], md5_hex(&data));
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn platform_faults_reach_the_browser_as_the_platform_sent_them() {
+    let env = env().await;
+    let file = json!({"name":"a.mp4","size":10});
+
+    // A 503 from the v1 API: relayed with its status and body.
+    set_faults(
+        &env,
+        json!([{"target":"v1_api","nth":1,"fault":{"kind":"status","status":503}}]),
+    )
+    .await;
+    let (status, _, body) = env
+        .browser
+        .upload(&json!({"method":"s3","file":file}))
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        body["status"], "error",
+        "the sim's own v1 error body: {body}"
+    );
+
+    // A 429 with Retry-After from the v2 API: both reach the browser.
+    set_faults(&env, json!([{"target":"v2_api","nth":1,"fault":{"kind":"status","status":429,"retry_after":"5"}}])).await;
+    let (status, headers, _) = env
+        .browser
+        .upload(&json!({"method":"multipart","file":file}))
+        .await;
+    assert_eq!(status, 429);
+    assert_eq!(headers["retry-after"], "5");
+
+    // A connection reset: the platform is unreachable for the backend.
+    set_faults(
+        &env,
+        json!([{"target":"v1_api","nth":1,"fault":{"kind":"reset","after_bytes":0}}]),
+    )
+    .await;
+    let (status, _, body) = env
+        .browser
+        .upload(&json!({"method":"form","file":file}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (502, Some("platform_unreachable"))
+    );
+
+    // A closed connection on the status call: also unreachable.
+    set_faults(
+        &env,
+        json!([{"target":"media","nth":1,"fault":{"kind":"close","after_bytes":0}}]),
+    )
+    .await;
+    let (status, _, body) = env.browser.media("AnyId01").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (502, Some("platform_unreachable"))
+    );
+
+    // And once the faults are spent, the same calls work.
+    let (status, _, _) = env
+        .browser
+        .upload(&json!({"method":"form","file":file}))
+        .await;
+    assert_eq!(status, 200);
+    env.shutdown().await;
+}
