@@ -104,7 +104,10 @@ pub async fn log_middleware(State(state): State<AppState>, req: Request, next: N
         r
     }));
     let killed = parts.extensions.get::<ConnHandle>().cloned();
+    // If hyper drops this request (its client went away), the entry says 499.
+    let mut guard = DropGuard(Some(entry.clone()), killed.clone());
     let resp = next.run(Request::from_parts(parts, body)).await;
+    guard.0 = None;
     let status = if killed.is_some_and(|k| k.is_killed()) {
         0
     } else {
@@ -112,6 +115,23 @@ pub async fn log_middleware(State(state): State<AppState>, req: Request, next: N
     };
     entry.status.store(status, Ordering::SeqCst);
     resp
+}
+
+/// Marks a log entry 499 ("client closed request") when its request future is dropped, unless a
+/// fault killed the connection (then the status stays null).
+struct DropGuard(Option<Arc<LogEntry>>, Option<ConnHandle>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        if self.1.as_ref().is_some_and(ConnHandle::is_killed) {
+            return;
+        }
+        if let Some(e) = self.0.take() {
+            let _ = e
+                .status
+                .compare_exchange(0, 499, Ordering::SeqCst, Ordering::SeqCst);
+        }
+    }
 }
 
 /// `/_sim/*` routes.

@@ -1,7 +1,7 @@
 //! The fault middleware: applies the faults picked for a request around its handler (delay,
 //! throttled or stalled body, injected status, RST, FIN, lost reply) and sets handler flags.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,12 +97,34 @@ fn terminal_reply(target: &str, fault: &Fault, conn: Option<&ConnHandle>) -> Opt
     }
 }
 
-async fn stall(ms: Option<u64>) {
-    match ms {
-        Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-        None => std::future::pending::<()>().await,
+/// Stops for `ms` (default forever) or until the client goes away; true when it went away.
+async fn stall(ms: Option<u64>, conn: Option<&ConnHandle>) -> bool {
+    let wait = async {
+        match ms {
+            Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    match conn {
+        Some(c) => tokio::select! {
+            _ = wait => false,
+            _ = c.client_gone() => true,
+        },
+        None => {
+            wait.await;
+            false
+        }
     }
 }
+
+/// Reply (logged, never delivered) for a stalled request whose client went away.
+fn client_gone_reply() -> Response {
+    let status = StatusCode::from_u16(499).unwrap_or(StatusCode::REQUEST_TIMEOUT);
+    (status, "client closed the request during a stall").into_response()
+}
+
+const FIRED: u8 = 1;
+const GONE: u8 = 2;
 
 /// Wraps a body: throttles it and fires `terminal` once `after_bytes` are read (or at its end).
 fn wrap_body(
@@ -110,7 +132,7 @@ fn wrap_body(
     bandwidth: Option<u64>,
     terminal: Option<Fault>,
     conn: Option<ConnHandle>,
-    fired: Arc<AtomicBool>,
+    fired: Arc<AtomicU8>,
 ) -> Body {
     struct St {
         data: axum::body::BodyDataStream,
@@ -118,16 +140,23 @@ fn wrap_body(
         bw: Option<u64>,
         terminal: Option<Fault>,
         conn: Option<ConnHandle>,
-        fired: Arc<AtomicBool>,
+        fired: Arc<AtomicU8>,
         failed: bool,
+        pending: Option<bytes::Bytes>,
     }
     // Fires the terminal fault: returns Some(error) to end the body, None to go on (stall).
     async fn fire(st: &mut St) -> Option<std::io::Error> {
         let fault = st.terminal.take()?;
-        st.fired.store(true, Ordering::SeqCst);
+        st.fired.store(FIRED, Ordering::SeqCst);
         match fault {
             Fault::Stall { ms, .. } => {
-                stall(ms).await;
+                if stall(ms, st.conn.as_ref()).await {
+                    st.fired.store(GONE, Ordering::SeqCst);
+                    return Some(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "client went away during a stall",
+                    ));
+                }
                 None
             }
             Fault::Reset { .. } => {
@@ -163,6 +192,7 @@ fn wrap_body(
         conn,
         fired,
         failed: false,
+        pending: None,
     };
     let stream = futures_util::stream::unfold(st, |mut st| async move {
         if st.failed {
@@ -175,12 +205,17 @@ fn wrap_body(
                 return Some((Err(e), st));
             }
         }
-        match st.data.next().await {
+        let next = match st.pending.take() {
+            Some(rest) => Some(Ok(rest)),
+            None => st.data.next().await,
+        };
+        match next {
             Some(Ok(mut chunk)) => {
                 if let Some(at) = st.terminal.as_ref().and_then(Fault::after_bytes) {
                     let room = at.saturating_sub(st.read);
                     if (chunk.len() as u64) > room {
-                        chunk.truncate(room as usize);
+                        // Keep the rest for after the fault (a stall with `ms` goes on with it).
+                        st.pending = Some(chunk.split_off(room as usize));
                     }
                 }
                 st.read += chunk.len() as u64;
@@ -253,7 +288,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     if let Some(t) = &terminal {
         if t.after_bytes() == Some(0) {
             if let Fault::Stall { ms, .. } = t {
-                stall(*ms).await;
+                if stall(*ms, conn.as_ref()).await {
+                    return client_gone_reply();
+                }
                 terminal = None;
             } else {
                 if matches!(t, Fault::Status { .. }) {
@@ -267,7 +304,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             }
         }
     }
-    let fired = Arc::new(AtomicBool::new(false));
+    let fired = Arc::new(AtomicU8::new(0));
     if bandwidth.is_some() || terminal.is_some() {
         let (parts, body) = req.into_parts();
         let body = wrap_body(
@@ -283,8 +320,14 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     if let Some(t) = &terminal {
         // Fired in the body, or never reached because the handler did not read it: apply now.
         if let Fault::Stall { ms, .. } = t {
-            if !fired.load(Ordering::SeqCst) {
-                stall(*ms).await;
+            match fired.load(Ordering::SeqCst) {
+                GONE => return client_gone_reply(),
+                FIRED => {}
+                _ => {
+                    if stall(*ms, conn.as_ref()).await {
+                        return client_gone_reply();
+                    }
+                }
             }
         } else if let Some(r) = terminal_reply(target, t, conn.as_ref()) {
             return r;

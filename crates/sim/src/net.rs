@@ -2,17 +2,19 @@
 //! kill switch so faults can end it with a real TCP RST (linger 0) or a clean FIN and no reply.
 
 use std::io;
+use std::net::Shutdown;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Weak};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use futures_util::FutureExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
@@ -30,9 +32,13 @@ pub enum KillMode {
     Close,
 }
 
-/// Per-connection kill switch, shared by the socket wrapper and the request extensions.
+/// Per-connection kill switch, shared by the socket wrapper and the request extensions; it also
+/// watches the socket so a stalled request notices when its client goes away.
 #[derive(Clone, Debug)]
-pub struct ConnHandle(Arc<AtomicU8>);
+pub struct ConnHandle {
+    mode: Arc<AtomicU8>,
+    sock: Weak<TcpStream>,
+}
 
 impl ConnHandle {
     /// Asks the connection to die at its next read or write.
@@ -42,70 +48,72 @@ impl ConnHandle {
             KillMode::Close => 2,
         };
         let _ = self
-            .0
+            .mode
             .compare_exchange(0, v, Ordering::SeqCst, Ordering::SeqCst);
     }
 
     fn mode(&self) -> Option<KillMode> {
-        match self.0.load(Ordering::SeqCst) {
+        match self.mode.load(Ordering::SeqCst) {
             1 => Some(KillMode::Reset),
             2 => Some(KillMode::Close),
             _ => None,
+        }
+    }
+
+    /// Whether a fault killed this connection.
+    pub fn is_killed(&self) -> bool {
+        self.mode().is_some()
+    }
+
+    /// Resolves once the client has gone: it sent a FIN (even with unread bytes queued before it),
+    /// a RST, or the socket is closed. Polls every 100 ms without reading anything.
+    pub async fn client_gone(&self) {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let Some(sock) = self.sock.upgrade() else {
+                return;
+            };
+            if matches!(
+                socket2::SockRef::from(&*sock).take_error(),
+                Ok(Some(_)) | Err(_)
+            ) {
+                return;
+            }
+            if let Some(Ok(r)) = sock.ready(Interest::READABLE).now_or_never() {
+                if r.is_read_closed() || r.is_error() {
+                    return;
+                }
+            }
         }
     }
 }
 
 /// `TcpStream` whose reads and writes fail once its [`ConnHandle`] is killed.
 struct SimStream {
-    inner: Option<TcpStream>,
+    inner: Arc<TcpStream>,
     ctl: ConnHandle,
     applied: bool,
 }
 
 impl SimStream {
     /// Applies the kill (once): linger 0 for a reset, a write shutdown (FIN) for a close.
-    fn poll_kill(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        let Some(mode) = self.ctl.mode() else {
-            return Poll::Ready(io::Error::other("not killed"));
-        };
+    fn kill_error(&mut self) -> io::Error {
+        let mode = self.ctl.mode().unwrap_or(KillMode::Reset);
         if !self.applied {
-            if let Some(s) = self.inner.as_mut() {
-                match mode {
-                    KillMode::Reset => {
-                        // Linger 0 makes close() send RST; it does not block with a zero timeout.
-                        #[allow(deprecated)]
-                        let _ = s.set_linger(Some(Duration::ZERO));
-                    }
-                    KillMode::Close => {
-                        if Pin::new(s).poll_shutdown(cx).is_pending() {
-                            return Poll::Pending;
-                        }
-                    }
-                }
-            }
+            let sock = socket2::SockRef::from(&*self.inner);
+            // Linger 0 makes close() send a RST; a write shutdown sends the FIN now.
+            let _ = match mode {
+                KillMode::Reset => sock.set_linger(Some(Duration::ZERO)),
+                KillMode::Close => sock.shutdown(Shutdown::Write),
+            };
             self.applied = true;
         }
         let kind = match mode {
             KillMode::Reset => io::ErrorKind::ConnectionReset,
             KillMode::Close => io::ErrorKind::ConnectionAborted,
         };
-        Poll::Ready(io::Error::new(kind, "connection killed by fault"))
+        io::Error::new(kind, "connection killed by fault")
     }
-}
-
-macro_rules! killed_or {
-    ($self:ident, $cx:ident, $body:expr) => {{
-        if $self.ctl.mode().is_some() {
-            return match $self.poll_kill($cx) {
-                Poll::Ready(e) => Poll::Ready(Err(e)),
-                Poll::Pending => Poll::Pending,
-            };
-        }
-        match $self.inner.as_mut() {
-            Some(s) => $body(Pin::new(s)),
-            None => Poll::Ready(Err(io::Error::from(io::ErrorKind::NotConnected))),
-        }
-    }};
 }
 
 impl AsyncRead for SimStream {
@@ -115,7 +123,20 @@ impl AsyncRead for SimStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        killed_or!(this, cx, |s: Pin<&mut TcpStream>| s.poll_read(cx, buf))
+        loop {
+            if this.ctl.is_killed() {
+                return Poll::Ready(Err(this.kill_error()));
+            }
+            ready!(this.inner.poll_read_ready(cx))?;
+            match this.inner.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
     }
 }
 
@@ -126,17 +147,32 @@ impl AsyncWrite for SimStream {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        killed_or!(this, cx, |s: Pin<&mut TcpStream>| s.poll_write(cx, data))
+        loop {
+            if this.ctl.is_killed() {
+                return Poll::Ready(Err(this.kill_error()));
+            }
+            ready!(this.inner.poll_write_ready(cx))?;
+            match this.inner.try_write(data) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                other => return Poll::Ready(other),
+            }
+        }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        killed_or!(this, cx, |s: Pin<&mut TcpStream>| s.poll_flush(cx))
+        if this.ctl.is_killed() {
+            return Poll::Ready(Err(this.kill_error()));
+        }
+        Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        killed_or!(this, cx, |s: Pin<&mut TcpStream>| s.poll_shutdown(cx))
+        if this.ctl.is_killed() {
+            return Poll::Ready(Err(this.kill_error()));
+        }
+        Poll::Ready(socket2::SockRef::from(&*this.inner).shutdown(Shutdown::Write))
     }
 }
 
@@ -145,15 +181,20 @@ impl Drop for SimStream {
         // After a clean close, drain what the client still sends so the kernel does not answer
         // the unread bytes with a RST: the client sees the FIN.
         if self.ctl.mode() == Some(KillMode::Close) {
-            if let (Some(mut s), Ok(rt)) =
-                (self.inner.take(), tokio::runtime::Handle::try_current())
-            {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                let sock = self.inner.clone();
                 rt.spawn(async move {
                     let mut buf = vec![0u8; 64 * 1024];
                     let drain = async {
-                        while let Ok(n) = s.read(&mut buf).await {
-                            if n == 0 {
+                        loop {
+                            if sock.readable().await.is_err() {
                                 break;
+                            }
+                            match sock.try_read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(_) => {}
+                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                                Err(_) => break,
                             }
                         }
                     };
@@ -219,8 +260,9 @@ pub async fn spawn(config: Config) -> io::Result<SimServer> {
                 accepted = listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
-                    let ctl = ConnHandle(Arc::new(AtomicU8::new(0)));
-                    let io = TokioIo::new(SimStream { inner: Some(stream), ctl: ctl.clone(), applied: false });
+                    let stream = Arc::new(stream);
+                    let ctl = ConnHandle { mode: Arc::new(AtomicU8::new(0)), sock: Arc::downgrade(&stream) };
+                    let io = TokioIo::new(SimStream { inner: stream, ctl: ctl.clone(), applied: false });
                     let router = router.clone();
                     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                         req.extensions_mut().insert(ctl.clone());
@@ -244,11 +286,4 @@ pub async fn spawn(config: Config) -> io::Result<SimServer> {
         stop: Some(stop_tx),
         task,
     })
-}
-
-impl ConnHandle {
-    /// Whether a fault killed this connection.
-    pub fn is_killed(&self) -> bool {
-        self.mode().is_some()
-    }
 }

@@ -281,12 +281,29 @@ async fn close_is_a_fin_without_reply() {
     assert_eq!(err, None, "a clean EOF, not a reset");
 }
 
+/// The logged status of the first request to `target`, once it has one (3 s at most).
+async fn wait_status(sim: &Sim, target: &str) -> Value {
+    for _ in 0..60 {
+        let log = sim.log().await;
+        let status = log
+            .iter()
+            .find(|e| e["target"] == target)
+            .map(|e| e["status"].clone());
+        if let Some(s) = status.filter(|s| !s.is_null()) {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Value::Null
+}
+
 #[tokio::test]
 async fn stall_times_out_on_the_client_and_progress_shows_it() {
     let sim = start().await;
     sim.faults(json!([
-        {"target":"form","nth":1,"fault":{"kind":"stall","after_bytes":40_000}},
+        {"target":"form","nth":1,"times":2,"fault":{"kind":"stall","after_bytes":10_000}},
         {"target":"s3","nth":1,"fault":{"kind":"stall","after_bytes":0,"ms":300}},
+        {"target":"media","nth":1,"fault":{"kind":"stall"}},
     ]))
     .await;
     let v = sim.create_video(None).await;
@@ -296,7 +313,7 @@ async fn stall_times_out_on_the_client_and_progress_shows_it() {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v\"\r\n\r\n"
     )
     .into_bytes();
-    body.extend(bytes(2_000_000, 6));
+    body.extend(bytes(200_000, 6));
     body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
     let url = link_url(&v["link"], "api_format=json");
     let r = sim
@@ -325,6 +342,45 @@ async fn stall_times_out_on_the_client_and_progress_shows_it() {
         p.starts_with("cb({") && p.contains("\"state\":\"uploading\""),
         "{p}"
     );
+    // A stalled request notices when its client goes away (a FIN behind unread bytes): 499.
+    sim.http
+        .delete(format!("{}/_sim/log", sim.url))
+        .send()
+        .await
+        .unwrap();
+    let path = url.split_once(&sim.server.addr.to_string()).unwrap().1;
+    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 60000\r\n\r\n",
+        sim.server.addr
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut part = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v\"\r\n\r\n"
+    )
+    .into_bytes();
+    part.extend(bytes(30_000, 1));
+    s.write_all(&part).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(s);
+    assert_eq!(wait_status(&sim, "form").await, 499);
+    // A stall before reading anything, forever: a client that gives up and closes its socket
+    // (as a browser's abort does) frees the request.
+    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
+        .await
+        .unwrap();
+    let head = format!(
+        "GET /v2/sites/{}/media/x HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\r\n",
+        sim.config.site_id, sim.server.addr, sim.config.v2_secret
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = [0u8; 64];
+    let r = tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await;
+    assert!(r.is_err(), "no reply while stalled");
+    drop(s);
+    assert_eq!(wait_status(&sim, "media").await, 499);
     // A stall with ms resumes: the upload completes, late.
     let (s3, _) = s3_link(&sim).await;
     let t = Instant::now();
@@ -339,6 +395,20 @@ async fn stall_times_out_on_the_client_and_progress_shows_it() {
         200
     );
     assert!(t.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn stall_mid_body_then_resume_keeps_every_byte() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"s3","fault":{"kind":"stall","after_bytes":50_001,"ms":250}}]))
+        .await;
+    let (url, key) = s3_link(&sim).await;
+    let data = bytes(400_000, 11);
+    let t = Instant::now();
+    let r = sim.http.put(&url).body(data.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(t.elapsed() >= Duration::from_millis(250));
+    assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&data));
 }
 
 #[tokio::test]
