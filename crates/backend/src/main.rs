@@ -26,7 +26,9 @@ async fn main() -> ExitCode {
     };
     tracing::info!(?config, "starting jw-upload-backend");
     if config.uses_loopback_platform() {
-        tracing::info!("the platform is on this machine (the simulator)");
+        tracing::info!(
+            "the platform is on this machine (the simulator); unset credentials are the simulator's defaults"
+        );
     }
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(l) => l,
@@ -35,11 +37,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stop = stop_signal();
     let addr = listener.local_addr().map_or(config.listen, |a| a);
     tracing::info!("listening on http://{addr}");
     let served = axum::serve(listener, app(config))
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            stop.await;
             tracing::info!("shutting down");
         })
         .await;
@@ -49,5 +52,23 @@ async fn main() -> ExitCode {
             tracing::error!("server error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ctrl-C, or (on Unix) SIGTERM as sent by process managers and `kill`. The SIGTERM handler is
+/// installed right away, so a stop that comes before serving starts is not lost.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

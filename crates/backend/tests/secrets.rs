@@ -121,8 +121,9 @@ fn the_binary_logs_its_config_without_secrets() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout).lines();
     let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
+    for line in reader.by_ref() {
         let line = line.unwrap();
         let done = line.contains("listening on http://127.0.0.1:");
         lines.push(line);
@@ -130,8 +131,21 @@ fn the_binary_logs_its_config_without_secrets() {
             break;
         }
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SIGTERM (our own child, by its id): a graceful stop.
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    if term.is_ok_and(|s| s.success()) {
+        lines.extend(reader.map_while(Result::ok));
+        assert!(child.wait().unwrap().success());
+        assert!(
+            lines.iter().any(|l| l.contains("shutting down")),
+            "{lines:?}"
+        );
+    } else {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
     let text = lines.join("\n");
     assert!(text.contains("listening on http://127.0.0.1:"), "{text}");
     assert!(text.contains("starting jw-upload-backend"), "{text}");
