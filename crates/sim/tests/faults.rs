@@ -591,6 +591,21 @@ async fn wrong_etag_on_part() {
 }
 
 #[tokio::test]
+async fn wrong_etag_on_s3() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"s3","fault":{"kind":"wrong_etag"}}]))
+        .await;
+    let (url, key) = s3_link(&sim).await;
+    let data = bytes(1000, 10);
+    let r = sim.http.put(&url).body(data.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"'));
+    assert_ne!(etag, format!("\"{}\"", md5_hex(&data)));
+    assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&data));
+}
+
+#[tokio::test]
 async fn probability_is_seeded_and_repeatable() {
     let sim = start().await;
     let (url, _) = s3_link(&sim).await;

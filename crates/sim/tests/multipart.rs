@@ -284,6 +284,31 @@ async fn bearer_and_link_rejections() {
         .contains("<Message>Request has expired</Message>"));
     let fresh = links(&parts(&sim, &m, 1, 2).await.json().await.unwrap());
     assert_eq!(put_part(&sim, &fresh[0], b"x").await.status(), 200);
+    // A part over 5 GiB is refused from its Content-Length, before any byte is read.
+    let path = fresh[1]
+        .split_once(&sim.server.addr.to_string())
+        .unwrap()
+        .1
+        .to_string();
+    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
+        .await
+        .unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 5368709121\r\n\r\n",
+        sim.server.addr
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut s, head.as_bytes())
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::io::AsyncReadExt::read(&mut s, &mut buf)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        text.starts_with("HTTP/1.1 400") && text.contains("<Code>EntityTooLarge</Code>"),
+        "{text}"
+    );
     // Upload token expiry (24 h).
     sim.advance(86_400).await;
     let r = parts(&sim, &m, 1, 2).await;

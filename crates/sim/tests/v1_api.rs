@@ -341,3 +341,33 @@ async fn other_resources_have_their_own_paths() {
     assert_eq!(st, 200);
     assert_eq!(upd["image"]["key"], ikey);
 }
+
+#[tokio::test]
+async fn app_router_works_without_a_listener() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
+    let app = jw_platform_sim::app(jw_platform_sim::AppState::new(config));
+    let req = Request::get("/v2/sites/simsite1/media/nope")
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let req = Request::get("/v2/sites/simsite1/media/nope")
+        .header("Authorization", "Bearer sim-v2-secret")
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let req = Request::get("/_sim/log").body(Body::empty()).unwrap();
+    let resp = app.oneshot(req).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let log: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["target"], "media");
+    assert_eq!(log[1]["status"], 404);
+}
