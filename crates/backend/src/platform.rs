@@ -57,13 +57,10 @@ pub struct Platform {
 impl Platform {
     /// A client for `config`'s platform.
     pub fn new(config: &Config) -> Platform {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("jw-upload-backend/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+        let http = build_client().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot build the HTTP client; using the default one");
+            reqwest::Client::new()
+        });
         Platform {
             http,
             api_base: config.api_base.trim_end_matches('/').to_owned(),
@@ -208,6 +205,19 @@ impl Platform {
     }
 }
 
+/// The platform HTTP client: rustls (ring) for https, no redirects (a bearer token must not
+/// follow one), bounded connect and total times.
+fn build_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .https_only(false)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("jw-upload-backend/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 async fn read_limited(mut response: reqwest::Response) -> Result<Bytes, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response
@@ -254,6 +264,11 @@ mod tests {
             v2_secret: "v2\"sec".into(),
             ..Config::default()
         })
+    }
+
+    #[test]
+    fn the_https_client_builds() {
+        assert!(build_client().is_ok());
     }
 
     #[test]

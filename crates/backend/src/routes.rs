@@ -176,8 +176,16 @@ async fn post_upload(State(state): State<Arc<AppState>>, request: Request) -> Re
 async fn upload(state: &AppState, request: Request) -> Result<Response, Response> {
     let (parts, body) = request.into_parts();
     csrf::check_origin(&parts.headers, &parts.uri, &state.allowed_origins, true)
-        .map_err(IntoResponse::into_response)?;
-    csrf::check_token(&parts.headers).map_err(IntoResponse::into_response)?;
+        .and_then(|()| csrf::check_token(&parts.headers))
+        .map_err(|e| {
+            let origin = parts.headers.get("origin").and_then(|o| o.to_str().ok());
+            tracing::warn!(
+                code = e.code,
+                ?origin,
+                "upload request refused by the CSRF checks"
+            );
+            e.into_response()
+        })?;
     let is_json = parts
         .headers
         .get(CONTENT_TYPE)

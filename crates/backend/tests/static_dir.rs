@@ -59,6 +59,18 @@ async fn files_are_served_with_the_csp_and_types() {
         assert_eq!(headers["content-security-policy"], csp.as_str(), "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff");
     }
+    for escape in [
+        "/../Cargo.toml",
+        "/..%2f..%2fetc%2fpasswd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+    ] {
+        let (status, _, body) = get(cfg.clone(), escape).await;
+        assert_ne!(status, StatusCode::OK, "{escape}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("root:"),
+            "{escape}"
+        );
+    }
     let (status, headers, _) = get(cfg.clone(), "/missing.html").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers["x-content-type-options"], "nosniff");
