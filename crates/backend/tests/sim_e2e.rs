@@ -596,3 +596,36 @@ async fn platform_faults_reach_the_browser_as_the_platform_sent_them() {
     assert_eq!(status, 200);
     env.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_failed_media_status_is_relayed_with_its_error_message() {
+    let env = env().await;
+    let reply = env
+        .mint(json!({"method":"s3","file":{"name":"empty.mp4","size":0}}))
+        .await;
+    let key = reply["media"]["key"].as_str().unwrap().to_owned();
+    let res = env
+        .http
+        .put(s3_url(&reply))
+        .body(Vec::new())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    for _ in 0..100 {
+        let (status, _, body) = env.browser.media(&key).await;
+        assert_eq!(status, 200);
+        if body["status"] == "failed" {
+            assert!(
+                body["error_message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{body}"
+            );
+            env.shutdown().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("an empty upload never failed");
+}
