@@ -33,7 +33,7 @@ pub fn redirect(
     let address = if in_path {
         format!("{}/{key}", address.trim_end_matches('/'))
     } else {
-        query.push((format!("{}_key", resource.object_name()), key.to_string()));
+        query.push((resource.key_param().to_string(), key.to_string()));
         address.to_string()
     };
     let q: Map<String, Value> = query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
@@ -109,11 +109,15 @@ async fn upload_inner(
             None,
         )
     })?;
-    let key_param = format!("{}_key", resource.object_name());
-    let upload_key = get(params, "key")
-        .or(get(params, &key_param))
-        .unwrap_or_default()
-        .to_string();
+    // `key` is the upload key; the object's key parameter (`video_key`, ...) is accepted instead.
+    let by_alias = || {
+        let k = get(params, resource.key_param())?;
+        state.db().by_key.get(&(resource, k.to_string())).cloned()
+    };
+    let upload_key = match get(params, "key") {
+        Some(k) => k.to_string(),
+        None => by_alias().unwrap_or_default(),
+    };
     let token = get(params, "token").unwrap_or_default().to_string();
     let asset = state
         .db()

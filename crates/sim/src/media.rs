@@ -36,6 +36,12 @@ pub async fn finish(
         None
     };
     let at_ms = state.clock.now_ms();
+    tracing::info!(
+        "upload {upload_key} complete: {size} bytes, md5 {md5}{}",
+        fail.as_deref()
+            .map(|f| format!(", will fail: {f}"))
+            .unwrap_or_default()
+    );
     if let Some(a) = state.db().assets.get_mut(upload_key) {
         a.file = Some(StoredFile {
             paths,

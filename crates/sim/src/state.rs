@@ -53,6 +53,17 @@ impl Resource {
         }
     }
 
+    /// Name of the object's key parameter (`video_key`, `track_key`, ...; thumbnails use the
+    /// video's).
+    pub fn key_param(self) -> &'static str {
+        match self {
+            Resource::Video | Resource::Thumbnail => "video_key",
+            Resource::Track => "track_key",
+            Resource::Image => "image_key",
+            Resource::Skin => "skin_key",
+        }
+    }
+
     /// Form upload path.
     pub fn upload_path(self) -> &'static str {
         match self {

@@ -17,8 +17,18 @@ pub fn escape(s: &str) -> String {
 pub fn render(value: &Value) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response>");
     if let Value::Object(map) = value {
-        for (k, v) in map {
+        // `status` first and `rate_limit` last, as in the docs' XML.
+        if let Some(st) = map.get("status") {
+            element(&mut out, "status", st);
+        }
+        for (k, v) in map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "status" && k.as_str() != "rate_limit")
+        {
             element(&mut out, k, v);
+        }
+        if let Some(rl) = map.get("rate_limit") {
+            element(&mut out, "rate_limit", rl);
         }
     }
     out.push_str("</response>\n");

@@ -360,7 +360,7 @@ async fn form_rejections() {
 }
 
 #[tokio::test]
-async fn track_and_image_form_uploads() {
+async fn track_and_thumbnail_form_uploads() {
     let sim = start().await;
     let v = sim.create_video(None).await;
     let vkey = v["media"]["key"].as_str().unwrap();
@@ -385,6 +385,35 @@ async fn track_and_image_form_uploads() {
     let reply: Value = r.json().await.unwrap();
     assert_eq!(reply["track"]["key"], t["track"]["key"]);
     assert_eq!(reply["track"]["md5"], md5_hex(&data));
+    // The thumbnail upload URL may name the video with `video_key` instead of `key`.
+    let (_, th) = sim
+        .v1_json(
+            "videos/thumbnails/update",
+            &[("video_key", vkey)],
+            json!({}),
+        )
+        .await;
+    let url = format!(
+        "{}/v1/videos/thumbnails/upload?api_format=json&video_key={vkey}&token={}",
+        sim.url,
+        th["link"]["query"]["token"].as_str().unwrap()
+    );
+    let img = bytes(5000, 12);
+    let (ct, body) = form_body(&[("file", Some("thumb.jpg"), &img)]);
+    let r = sim
+        .http
+        .post(&url)
+        .header("Content-Type", &ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let reply: Value = r.json().await.unwrap();
+    assert_eq!(
+        reply["thumbnail"],
+        json!({"key": vkey, "md5": md5_hex(&img), "size": "5000"})
+    );
     let m = sim.admin_media(t["track"]["key"].as_str().unwrap()).await;
     assert_eq!(m["md5"], md5_hex(&data));
     assert_eq!(m["resource"], "track");
