@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -146,16 +146,32 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+#[derive(Deserialize)]
+struct MediaQuery {
+    #[serde(default)]
+    verify: bool,
+}
+
+/// `GET /_sim/media/{key}[?verify=true]`: with `verify`, also `disk_md5`, re-read from disk.
 async fn media(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    Query(q): Query<MediaQuery>,
 ) -> Result<Response, AppError> {
-    crate::media::admin_view(&state, &key)
-        .map(|v| Json(v).into_response())
-        .ok_or_else(|| AppError::Plain {
-            status: StatusCode::NOT_FOUND,
-            message: format!("no media {key}"),
-        })
+    let (mut v, paths) = crate::media::admin_view(&state, &key).ok_or_else(|| AppError::Plain {
+        status: StatusCode::NOT_FOUND,
+        message: format!("no media {key}"),
+    })?;
+    if q.verify {
+        let disk = match paths {
+            Some(p) => Value::String(crate::store::md5_files(&p).await?.1),
+            None => Value::Null,
+        };
+        if let Some(o) = v.as_object_mut() {
+            o.insert("disk_md5".into(), disk);
+        }
+    }
+    Ok(Json(v).into_response())
 }
 
 async fn get_log(State(state): State<AppState>) -> Json<Value> {

@@ -192,7 +192,7 @@ async fn upload_inner(
         match mp.next_field().await {
             Ok(Some(mut field)) => {
                 if field.name() == Some("file") && stored.is_none() {
-                    let r = crate::store::write_stream(&file_path, &mut field, |_| {}).await;
+                    let r = crate::store::write_file(&file_path, &mut field, None, |_| {}).await;
                     stored = Some(r.map_err(|e| bad_body(e.to_string()))?);
                 } else {
                     loop {

@@ -90,8 +90,9 @@ pub fn v2_view(state: &AppState, a: &Asset) -> Value {
     })
 }
 
-/// `/_sim/media/{key}`: by media key, then upload key, then other resources' keys.
-pub fn admin_view(state: &AppState, key: &str) -> Option<Value> {
+/// `/_sim/media/{key}`: by media key, then upload key, then other resources' keys; also the
+/// stored files, if any.
+pub fn admin_view(state: &AppState, key: &str) -> Option<(Value, Option<Vec<PathBuf>>)> {
     let db = state.db();
     let a = db
         .asset_by_key(Resource::Video, key)
@@ -109,13 +110,14 @@ pub fn admin_view(state: &AppState, key: &str) -> Option<Value> {
     let (status, err) = status_of(a, state.clock.now_ms(), state.config().processing_ms);
     let f = a.file.as_ref();
     let received = a.session.as_ref().map(|s| s.ranges.len());
-    Some(json!({
+    let view = json!({
         "key": a.key, "upload_key": a.upload_key, "resource": a.resource.object_name(),
         "size": f.map(|f| f.size), "md5": f.map(|f| f.md5.clone()),
         "status": status, "error_message": err, "method": a.method,
         "duration": f.and_then(|f| f.duration), "resumable_received": received,
         "metadata": a.metadata,
-    }))
+    });
+    Some((view, f.map(|f| f.paths.clone())))
 }
 
 /// Whether the URL's host is loopback (the only hosts the sim fetches from).
@@ -164,7 +166,7 @@ async fn fetch(
     }
     let path = state.files_dir().join(format!("{upload_key}.fetch"));
     let stream = resp.bytes_stream().boxed();
-    let (size, md5) = crate::store::write_stream(&path, stream, |_| {})
+    let (size, md5) = crate::store::write_file(&path, stream, None, |_| {})
         .await
         .map_err(|e| format!("Could not fetch {url}: {e}"))?;
     Ok((path, size, md5))

@@ -173,25 +173,15 @@ pub async fn put_part(
         ));
     }
     let dir = state.parts_dir(&upload_id);
-    let tmp = dir.join(format!("{part}.{}.tmp", random_hex(8)));
-    let written = crate::store::write_stream(&tmp, body.into_data_stream(), |_| {}).await;
-    let (size, md5) = match written {
-        Ok(r) if r.0 == len => r,
-        other => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            let why = other
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "length mismatch".into());
-            return Err(AppError::s3(
-                StatusCode::BAD_REQUEST,
-                "IncompleteBody",
-                format!("The body did not match Content-Length: {why}"),
-            ));
-        }
-    };
     let path = dir.join(format!("{part}.part"));
-    tokio::fs::rename(&tmp, &path).await?;
+    let written = crate::store::write_file(&path, body.into_data_stream(), Some(len), |_| {}).await;
+    let (size, md5) = written.map_err(|e| {
+        AppError::s3(
+            StatusCode::BAD_REQUEST,
+            "IncompleteBody",
+            format!("The body did not match Content-Length: {e}"),
+        )
+    })?;
     if let Some(u) = state.db().uploads.get_mut(&upload_id) {
         u.parts.insert(
             part,

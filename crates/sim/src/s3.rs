@@ -147,22 +147,15 @@ pub async fn put_object(
             )
         })?;
     let path = state.files_dir().join(format!("{upload_key}.s3"));
-    let (size, md5) = crate::store::write_stream(&path, body.into_data_stream(), |_| {})
+    let (size, md5) = crate::store::write_file(&path, body.into_data_stream(), Some(len), |_| {})
         .await
         .map_err(|e| {
             AppError::s3(
                 StatusCode::BAD_REQUEST,
                 "IncompleteBody",
-                format!("The request body ended early: {e}"),
+                format!("You did not provide the number of bytes specified by the Content-Length HTTP header: {e}"),
             )
         })?;
-    if size != len {
-        return Err(AppError::s3(
-            StatusCode::BAD_REQUEST,
-            "IncompleteBody",
-            "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-        ));
-    }
     crate::media::finish(&state, &upload_key, vec![path], size, md5.clone()).await;
     let etag = if flags.wrong_etag {
         crate::util::random_hex(32)

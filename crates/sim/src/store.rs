@@ -39,6 +39,43 @@ where
     Ok((size, hex::encode(md5.finalize())))
 }
 
+/// Like [`write_stream`], into a temporary file renamed to `path` only when the whole body
+/// arrived (and has `expected` bytes, when given): concurrent or failed uploads never leave a
+/// half-written file, and the last complete one wins.
+pub async fn write_file<S, E>(
+    path: &Path,
+    stream: S,
+    expected: Option<u64>,
+    on_chunk: impl FnMut(u64),
+) -> io::Result<(u64, String)>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!("{name}.{}.tmp", crate::util::random_hex(8)));
+    let result = match write_stream(&tmp, stream, on_chunk).await {
+        Ok((n, _)) if expected.is_some_and(|e| e != n) => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("got {n} bytes, expected {}", expected.unwrap_or_default()),
+        )),
+        other => other,
+    };
+    match result {
+        Ok(v) => {
+            tokio::fs::rename(&tmp, path).await?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
 /// Opens (creating, never truncating) a sparse file of `total` bytes.
 pub async fn open_sparse(path: &Path, total: u64) -> io::Result<tokio::fs::File> {
     if let Some(dir) = path.parent() {

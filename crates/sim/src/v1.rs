@@ -45,11 +45,15 @@ pub async fn call(
         signed.extend(parse_pairs(&String::from_utf8_lossy(&body)));
     } else if ctype.starts_with("application/json") && !body.is_empty() {
         let v: Value = serde_json::from_slice(&body).map_err(|e| {
+            let key = get(&signed, "api_key").unwrap_or_default();
+            let (block, _, _) = crate::auth::rate_limit(&state, key, false);
             AppError::v1(
                 StatusCode::BAD_REQUEST,
                 "InvalidArgument",
                 format!("Invalid JSON body: {e}"),
             )
+            .in_format(Format::parse(get(&signed, "api_format")))
+            .with_rate_limit(block)
         })?;
         if let Value::Object(m) = v {
             for (k, v) in m {

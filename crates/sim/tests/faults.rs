@@ -412,6 +412,33 @@ async fn stall_mid_body_then_resume_keeps_every_byte() {
 }
 
 #[tokio::test]
+async fn overlapping_puts_never_mix_bytes_last_complete_wins() {
+    let sim = start().await;
+    sim.faults(
+        json!([{"target":"s3","nth":1,"fault":{"kind":"stall","after_bytes":10_000,"ms":400}}]),
+    )
+    .await;
+    let (url, key) = s3_link(&sim).await;
+    let slow = bytes(200_000, 13);
+    let fast = bytes(200_000, 14);
+    let first = tokio::spawn(sim.http.put(&url).body(slow.clone()).send());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        sim.http
+            .put(&url)
+            .body(fast.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&fast));
+    assert_eq!(first.await.unwrap().unwrap().status(), 200);
+    assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&slow));
+}
+
+#[tokio::test]
 async fn expire_per_protocol() {
     let sim = start().await;
     sim.faults(json!([

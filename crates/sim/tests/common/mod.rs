@@ -102,15 +102,21 @@ impl Sim {
         v
     }
 
+    /// `/_sim/media/{key}?verify=true`; checks that the MD5 re-read from disk is the recorded one.
     pub async fn admin_media(&self, key: &str) -> Value {
         let r = self
             .http
-            .get(format!("{}/_sim/media/{key}", self.url))
+            .get(format!("{}/_sim/media/{key}?verify=true", self.url))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        r.json().await.unwrap()
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(
+            v["disk_md5"], v["md5"],
+            "file on disk differs from the recorded MD5: {v}"
+        );
+        v
     }
 
     pub async fn log(&self) -> Vec<Value> {
