@@ -74,9 +74,21 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             &[],
         )?;
         let data = tempdir(root, "sim-test")?;
+        let web = tempdir(root, "web-static")?;
+        write_fixtures(&web)?;
         let sim = Service::start_sim(root, &data)?;
+        // The test page's origin is fixed so the backend can allow it (CORS + CSRF origin).
+        let page = format!("127.0.0.1:{}", procs::free_port()?);
+        let backend = Service::start_backend(
+            root,
+            "debug",
+            &format!("127.0.0.1:{}", procs::free_port()?),
+            &sim.url(),
+            &web,
+            &format!("http://{page}"),
+        )?;
         step("browser tests (wasm-bindgen-test in headless Chromium, against the simulator)");
-        let sim_url = sim.url();
+        let (sim_url, backend_url) = (sim.url(), backend.url());
         cargo(
             root,
             &[
@@ -89,9 +101,14 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             &[
                 ("CHROMEDRIVER", "/usr/bin/chromedriver"),
                 ("JW_SIM_URL", sim_url.as_str()),
-                ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+                ("JW_BACKEND_URL", backend_url.as_str()),
+                ("WASM_BINDGEN_TEST_ADDRESS", page.as_str()),
+                ("WASM_BINDGEN_TEST_TIMEOUT", "300"),
             ],
         )?;
+        step("the README's curl sessions, against the simulator");
+        curl_sessions(root, &sim_url)?;
+        drop(backend);
         drop(sim);
     }
     println!("xtask: all tests passed");
@@ -132,9 +149,11 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
     let sim = Service::start_sim_release(root, &data, "127.0.0.1:4010")?;
     let backend = Service::start_backend(
         root,
+        "release",
         &format!("127.0.0.1:{port}"),
         &sim.url(),
         &root.join("www/dist"),
+        "",
     )?;
     println!(
         "\n  jw-upload demo:  {}/\n  simulator:       {} (credentials: see README)\n\n  Ctrl-C stops everything.\n",
@@ -144,6 +163,38 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
     backend.wait();
     drop(sim);
     Ok(())
+}
+
+/// Runs the README's curl sessions (the `sh` blocks between the curl-sessions markers).
+fn curl_sessions(root: &Path, sim_url: &str) -> Result<(), String> {
+    let readme = std::fs::read_to_string(root.join("README.md"))
+        .map_err(|e| format!("cannot read README.md: {e}"))?;
+    let section = readme
+        .split("<!-- curl-sessions:start -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- curl-sessions:end -->").next())
+        .ok_or("README.md has no curl-sessions section")?;
+    let mut script = String::from("set -euo pipefail\n");
+    for block in section.split("```sh\n").skip(1) {
+        script.push_str(block.split("```").next().unwrap_or(""));
+    }
+    procs::run(root, "bash", &["-c", script.as_str()], &[("SIM", sim_url)])
+}
+
+/// Files the browser tests fetch from the backend's static folder (a fetch-upload source).
+fn write_fixtures(web: &Path) -> Result<(), String> {
+    let dir = web.join("fixtures");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut x: u32 = 0x9e37_79b9;
+    let data: Vec<u8> = (0..1_500_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    std::fs::write(dir.join("clip.bin"), data).map_err(|e| format!("cannot write fixture: {e}"))
 }
 
 /// A fresh, empty folder under `target/` for a test run.

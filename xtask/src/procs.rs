@@ -53,16 +53,20 @@ impl Service {
         Self::spawn_bin(root, "release", "jw-platform-sim", listen, data, &[])
     }
 
-    /// Starts the backend (release build) on `listen`, talking to the platform at `api_base`
-    /// with the simulator's default credentials, serving the demo page from `static_dir`.
+    /// Starts the backend (`profile` build) on `listen`, talking to the platform at `api_base`
+    /// with the simulator's default credentials, serving `static_dir`, and accepting calls from
+    /// the extra `origins` (comma-separated; may be empty).
     pub fn start_backend(
         root: &Path,
+        profile: &str,
         listen: &str,
         api_base: &str,
         static_dir: &Path,
+        origins: &str,
     ) -> Result<Service, String> {
         let static_dir = static_dir.display().to_string();
         let env = [
+            ("JW_BACKEND_ALLOWED_ORIGINS", origins),
             ("JW_API_BASE", api_base),
             ("JW_SITE_ID", "simsite1"),
             ("JW_API_KEY", "simkey01"),
@@ -71,7 +75,7 @@ impl Service {
             ("JW_BACKEND_LISTEN", listen),
             ("JW_BACKEND_STATIC_DIR", static_dir.as_str()),
         ];
-        let bin = root.join("target/release/jw-upload-backend");
+        let bin = root.join("target").join(profile).join("jw-upload-backend");
         let child = Command::new(&bin)
             .current_dir(root)
             .envs(env)
