@@ -275,17 +275,17 @@ impl AppState {
         let _ = self.0.bound.set(addr);
     }
 
-    /// `link.address`: the public address, else the bound `host:port`.
+    /// `link.address`: the public address, else the bound `host:port` (loopback for 0.0.0.0).
     pub fn link_address(&self) -> String {
         if let Some(a) = &self.0.config.public_address {
             return a.clone();
         }
-        self.0
-            .bound
-            .get()
-            .copied()
-            .unwrap_or(self.0.config.listen)
-            .to_string()
+        let mut addr = self.0.bound.get().copied().unwrap_or(self.0.config.listen);
+        if addr.ip().is_unspecified() {
+            // Listening on 0.0.0.0 or [::]: browsers reach it on loopback.
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        addr.to_string()
     }
 
     /// Locks the database (poisoning is ignored: the data stays usable).
