@@ -19,10 +19,13 @@ pub struct StatusConfig {
     /// Extra headers for the poll.
     pub headers: Vec<(String, String)>,
     /// Wait before the first poll.
+    #[serde(with = "crate::time::ms")]
     pub first_delay: Duration,
     /// Longest wait between polls (the wait grows by half each poll).
+    #[serde(with = "crate::time::ms")]
     pub max_delay: Duration,
     /// Stop following after this long (an `Error` event with `retryable` set).
+    #[serde(with = "crate::time::ms")]
     pub give_up_after: Duration,
 }
 
@@ -73,6 +76,7 @@ pub struct Config {
     /// Retries.
     pub retry: RetryPolicy,
     /// Abort a request after this long without progress or reply.
+    #[serde(with = "crate::time::ms")]
     pub stall_timeout: Duration,
     /// Check what the server stored against MD5s the driver computes (`NeedDigest` events).
     pub verify: bool,

@@ -24,6 +24,7 @@ struct Flight {
     last_activity: Millis,
     stall: Duration,
     sent: u64,
+    body_len: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -251,7 +252,16 @@ impl Upload {
                 now,
             );
         } else {
-            self.fail(rejected(&resp));
+            let mut e = rejected(&resp);
+            if self.creds.is_some() {
+                // A renewal refused: the credentials stay expired.
+                e.code = ErrorCode::CredentialsExpired;
+                e.message = format!(
+                    "The upload credentials expired and the backend refused new ones (HTTP {}).",
+                    resp.status
+                );
+            }
+            self.fail(e);
         }
         self.after(now);
     }
@@ -294,6 +304,12 @@ impl Upload {
         let v = machine.on_digest(&range, &mut ctx);
         self.verdict(v, now);
         self.after(now);
+    }
+
+    /// The driver cannot hash `range` (no worker, read error): the engine goes on without
+    /// checking what the server stored for it.
+    pub fn digest_unavailable(&mut self, range: Range<u64>, now: Millis) {
+        self.provide_digest(range, "", now);
     }
 
     // ---- requests ----------------------------------------------------------------------
@@ -343,6 +359,7 @@ impl Upload {
         let id = RequestId(self.next_id);
         self.next_id += 1;
         let stall = self.cfg.stall_timeout;
+        let body_len = o.body.source_len();
         if o.body.source_range().is_some() {
             self.progress.set_in_flight(id.0, 0, now);
         }
@@ -353,6 +370,7 @@ impl Upload {
                 last_activity: now,
                 stall,
                 sent: 0,
+                body_len,
             },
         );
         Request {
@@ -375,12 +393,9 @@ impl Upload {
             f.last_activity = now;
         }
         f.sent = sent;
-        if f.kind != RequestKind::MediaStatus {
-            let cap = match &f.kind {
-                RequestKind::Chunk { range } => range.end - range.start,
-                _ => self.cfg.size,
-            };
-            self.progress.set_in_flight(id.0, sent.min(cap), now);
+        if f.body_len > 0 {
+            // Form bodies count their multipart framing too: cap at the source bytes.
+            self.progress.set_in_flight(id.0, sent.min(f.body_len), now);
         }
         self.after(now);
     }
@@ -444,6 +459,9 @@ impl Upload {
     /// Time passed: aborts stalled requests (each one `Event::Stalled`, then a retry).
     pub fn handle_timeout(&mut self, now: Millis) {
         self.progress.tick(now);
+        if self.pause_until.is_some_and(|t| t <= now) {
+            self.pause_until = None;
+        }
         let stalled: Vec<RequestId> = self
             .flights
             .iter()

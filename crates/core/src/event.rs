@@ -65,6 +65,7 @@ pub enum State {
         /// Failures in a row without progress.
         attempt: u32,
         /// The pause, shared by all requests of the upload.
+        #[serde(with = "crate::time::ms")]
         delay: Duration,
         /// Why.
         reason: RetryReason,

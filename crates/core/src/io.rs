@@ -123,6 +123,7 @@ pub struct Request {
     pub body: Body,
     /// The engine aborts the request when no progress or reply comes for this long
     /// (the driver needs no timer of its own: `poll_timeout` covers it).
+    #[serde(with = "crate::time::ms")]
     pub stall_timeout: Duration,
 }
 

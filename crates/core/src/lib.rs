@@ -54,6 +54,39 @@
 //! assert_eq!(up.result().map(|r| r.media_id.as_str()), Some("K1"));
 //! ```
 //!
+//! # The protocols, as the driver sees them
+//! Every method starts with `NeedCredentials { method, media_id: None }`: the driver asks the
+//! customer's backend (`POST /api/uploads` with the method) and passes the platform reply it
+//! relays, unchanged, to `provide_credentials`. When a token or link expires mid-upload the
+//! engine asks again with `media_id: Some(..)` (a renewal: `videos/update`), then goes on
+//! without re-sending finished work. A refused renewal fails with `credentials_expired`.
+//! - **fetch** (`Config::fetch(url)`): the platform reply is the result; no request follows.
+//! - **s3**: one `PUT` of [`Body::Range`]`(0..size)` to the signed URL, no headers (so no
+//!   `Content-Type`). With `verify`, a `NeedDigest { range: 0..size }` asks for the file's MD5,
+//!   checked against the `ETag` (one mismatch re-sends, a second fails with `integrity`).
+//! - **form**: one `POST` of [`Body::Form`] (field `file`, the whole file); the reply's `md5` and
+//!   `size` are checked like the s3 ETag. Other resources (images, skins, thumbnails, tracks) go
+//!   this way only. Do not set a redirect address in the browser: XHR would follow the 303.
+//! - **resumable**: `POST`s of [`Body::Range`] chunks with `Content-Disposition`,
+//!   `Content-Type`, `X-Content-Range` and `X-Session-ID` headers, one at a time by default
+//!   (`chunk_parallel`). The driver must expose the `Range` reply header (or the body carries it).
+//!   A restored upload first sends a small chunk from byte 0, as the docs say, and continues
+//!   from the server's `Range`, gaps included.
+//! - **multipart**: `GET` parts pages (`Authorization: Bearer` upload token) for signed links,
+//!   `PUT`s of [`Body::Range`] parts to those links (`part_parallel` at a time, no headers),
+//!   each part's `ETag` checked against its MD5 (`NeedDigest` per part, hashed in a worker),
+//!   then `PUT .../complete`. Expired links are refreshed by listing again; a refused complete
+//!   is reconciled by listing every page. The `ETag` header must be CORS-exposed; if it is not,
+//!   the engine learns the etags from a listing before completing.
+//!
+//! With `Config::status` set, a finished upload (`Event::Finished`) is followed by `GET`s of the
+//! status URL (the backend's `/api/media/{id}`) until `Event::Ready` (state `Done`) or an
+//! `Error` (`processing_failed`, or `too_short` for the 2-second rule).
+//!
+//! Requests the engine aborts (`poll_abort`: pause, cancel, stall, finish) must be aborted by
+//! the driver and never reported. A reply for an unknown id is ignored. Durations serialize as
+//! milliseconds, so [`Event`]s can go to JS through serde as they are.
+//!
 //! # Modules
 //! [`range`] byte-range sets, [`reply`] platform replies, [`link`] URL builders, [`method`]
 //! method choice, [`plan`] part plans and adaptive sizes, [`retry`] the retry policy,

@@ -30,6 +30,7 @@ pub struct Sizing {
     /// Largest size.
     pub max: u64,
     /// How long one part or chunk should take on the measured link.
+    #[serde(with = "crate::time::ms")]
     pub target: Duration,
     /// Sizes are rounded down to a multiple of this.
     pub granule: u64,

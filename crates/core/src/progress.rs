@@ -17,6 +17,7 @@ pub struct Progress {
     /// Smoothed throughput, once measured.
     pub bytes_per_second: Option<f64>,
     /// Estimated time left, once measured.
+    #[serde(with = "crate::time::ms_opt")]
     pub eta: Option<Duration>,
 }
 

@@ -8,12 +8,15 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetryPolicy {
     /// Delay ceiling of the first retry (before jitter).
+    #[serde(with = "crate::time::ms")]
     pub base: Duration,
     /// Largest backoff delay.
+    #[serde(with = "crate::time::ms")]
     pub cap: Duration,
     /// Failures in a row, without committed progress, before the upload fails.
     pub max_attempts: u32,
     /// Longest `Retry-After` honoured; longer ones are cut to this.
+    #[serde(with = "crate::time::ms")]
     pub max_retry_after: Duration,
 }
 

@@ -258,3 +258,43 @@ fn retry_budget_is_bounded() {
     let puts = part_puts(&h).len();
     assert!(puts <= 4 * 9, "{puts}");
 }
+
+#[test]
+fn refused_token_renewal_is_credentials_expired() {
+    struct NoRemint(MultipartServer);
+    impl harness::Server for NoRemint {
+        fn credentials(&mut self, renewal: Option<&str>) -> jw_upload_core::Response {
+            match renewal {
+                None => self.0.credentials(None),
+                Some(_) => jw_upload_core::Response::new(
+                    400,
+                    r#"{"error":{"code":"bad_request","message":"media_id (renewal) is for s3, form and resumable"}}"#,
+                ),
+            }
+        }
+        fn handle(
+            &mut self,
+            r: &jw_upload_core::Request,
+            s: &mut Source,
+            n: Millis,
+        ) -> harness::Outcome {
+            self.0.handle(r, s, n)
+        }
+        fn assembled(&self) -> Option<Vec<std::ops::Range<u64>>> {
+            self.0.assembled()
+        }
+        fn acks(&self) -> &harness::servers::Acks {
+            self.0.acks()
+        }
+    }
+    let mut s = MultipartServer::new(SIZE);
+    s.faults.add(Target::Complete, 1, 1, Fault::Expire);
+    let mut h = Harness::new(cfg(), NoRemint(s));
+    assert_eq!(h.run(), State::Failed);
+    let e = h.error().unwrap();
+    assert_eq!(
+        (e.code, e.status),
+        (ErrorCode::CredentialsExpired, Some(400))
+    );
+    assert_eq!(e.platform_code.as_deref(), Some("bad_request"));
+}

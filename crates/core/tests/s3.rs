@@ -224,3 +224,21 @@ fn too_large_for_s3_is_refused() {
         ErrorCode::EmptyFile
     );
 }
+
+#[test]
+fn no_digest_means_no_check() {
+    let mut up = Upload::new(cfg(), Millis(0)).unwrap();
+    let mut s = S3Server::new(SIZE);
+    while let Some(e) = up.poll_event() {
+        if let Event::NeedCredentials { .. } = e {
+            up.provide_credentials(harness::Server::credentials(&mut s, None), Millis(0));
+        }
+    }
+    let req = up.poll_request(Millis(1)).unwrap();
+    let resp = jw_upload_core::Response::new(200, "").with_header("ETag", "\"feed\"");
+    up.handle_response(req.id, resp, Millis(2));
+    assert_eq!(up.state(), State::Verifying);
+    up.digest_unavailable(0..SIZE, Millis(3));
+    assert_eq!(up.state(), State::Done);
+    assert_eq!(up.result().unwrap().md5.as_deref(), Some("feed"));
+}

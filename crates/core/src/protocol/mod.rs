@@ -32,7 +32,8 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The driver's MD5 of `r`, asking for it (once) when not known yet.
+    /// The driver's MD5 of `r`, asking for it (once) when not known yet. An empty string means
+    /// the driver cannot hash it: callers accept what the server says.
     pub fn digest(&mut self, r: &Range<u64>) -> Option<String> {
         let key = (r.start, r.end);
         if let Some(d) = self.digests.get(&key) {

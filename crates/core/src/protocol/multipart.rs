@@ -118,7 +118,9 @@ impl Multipart {
             self.want.clear();
             self.begun = 0;
         }
-        self.media_id = Some(r.id.clone());
+        if !r.id.is_empty() || self.media_id.is_none() {
+            self.media_id = Some(r.id.clone());
+        }
         self.upload_id = Some(id.clone());
         self.token = Some(token.clone());
         Ok(())
@@ -323,7 +325,7 @@ impl Multipart {
             let Some(digest) = ctx.digest(&range) else {
                 return Verdict::Continue;
             };
-            if !etag.eq_ignore_ascii_case(&digest) {
+            if !digest.is_empty() && !etag.eq_ignore_ascii_case(&digest) {
                 self.parts[i].mismatches += 1;
                 self.parts[i].state = PartState::Pending;
                 ctx.progress.set_committed(self.committed());

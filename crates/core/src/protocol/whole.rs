@@ -66,6 +66,7 @@ impl Whole {
         } else {
             None
         };
+        let digest = digest.filter(|d| !d.is_empty());
         if let (Some(server), Some(ours)) = (&md5, &digest) {
             if !server.eq_ignore_ascii_case(ours) {
                 return self.mismatch(format!("server MD5 {server}, file MD5 {ours}"), ctx);
