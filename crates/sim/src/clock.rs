@@ -12,11 +12,20 @@ pub struct Clock {
 impl Clock {
     /// Milliseconds since the Unix epoch, sim time.
     pub fn now_ms(&self) -> u64 {
-        let real = SystemTime::now()
+        (Self::wall_ms() + self.offset_ms.load(Ordering::SeqCst)).max(0) as u64
+    }
+
+    fn wall_ms() -> i64 {
+        SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        (real + self.offset_ms.load(Ordering::SeqCst)).max(0) as u64
+            .unwrap_or(0)
+    }
+
+    /// Seconds since the Unix epoch on the wall clock, without the test offset: what a
+    /// client's clock reads, so signed v1 calls keep working after a test moved the sim clock.
+    pub fn wall_secs(&self) -> u64 {
+        (Self::wall_ms().max(0) / 1000) as u64
     }
 
     /// Seconds since the Unix epoch, sim time.

@@ -357,6 +357,24 @@ async fn form_rejections() {
     assert_eq!(r.status(), 403);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["code"], "TokenExpired");
+    // A week later the customer's backend (whose clock moved too, which a test cannot make
+    // the real one do) renews with videos/update: signed v1 calls keep working.
+    let key = v["media"]["key"].as_str().unwrap();
+    let (status, renewed) = sim
+        .v1_json("videos/update", &[("video_key", key)], json!({}))
+        .await;
+    assert_eq!(status, 200, "{renewed}");
+    let fresh = link_url(&renewed["link"], "api_format=json");
+    let (ct, body) = form_body(&[("file", Some("v.mp4"), b"abc")]);
+    let r = sim
+        .http
+        .post(&fresh)
+        .header("Content-Type", &ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]
