@@ -1,0 +1,240 @@
+//! Pause, resume, cancel and offline; the shared retry pause and its budget; verdicts of the
+//! machines; the state the UI sees.
+
+use super::{Outcome, Upload};
+use crate::error::{ErrorCode, UploadError};
+use crate::event::{Event, RetryReason, State, UploadResult};
+use crate::io::FailureKind;
+use crate::protocol::{Phase, Verdict};
+use crate::status::{Follow, StatusFollower};
+use crate::time::Millis;
+use std::time::Duration;
+
+impl Upload {
+    // ---- control -----------------------------------------------------------------------
+
+    /// Pauses: aborts every request (their work is kept) until [`resume`](Self::resume).
+    pub fn pause(&mut self, now: Millis) {
+        if !self.running() || self.paused {
+            return;
+        }
+        self.paused = true;
+        self.abort_all(false);
+        self.after(now);
+    }
+
+    /// Resumes after a pause, at once (a pending retry pause is dropped).
+    pub fn resume(&mut self, now: Millis) {
+        if !self.paused {
+            return;
+        }
+        self.paused = false;
+        self.pause_until = None;
+        self.after(now);
+    }
+
+    /// Cancels: aborts every request; the upload fails with code `cancelled`.
+    pub fn cancel(&mut self, now: Millis) {
+        if self.outcome == Outcome::Failed {
+            return;
+        }
+        self.follower = None;
+        self.fail(UploadError::cancelled());
+        self.after(now);
+    }
+
+    /// The browser went offline or online. Offline: no new requests, and failures cost no
+    /// attempt. Online: go on at once.
+    pub fn set_online(&mut self, online: bool, now: Millis) {
+        if self.online == online {
+            return;
+        }
+        self.online = online;
+        if online {
+            self.pause_until = None;
+        }
+        self.after(now);
+    }
+
+    pub(super) fn abort_all(&mut self, failed: bool) {
+        let flights = std::mem::take(&mut self.flights);
+        for (id, f) in flights {
+            self.progress.remove(id.0);
+            self.aborts.push_back(id);
+            if !failed {
+                self.machine.requeue(&f.kind, false);
+            }
+        }
+    }
+
+    // ---- internals ---------------------------------------------------------------------
+
+    pub(super) fn retry(
+        &mut self,
+        reason: RetryReason,
+        retry_after: Option<Duration>,
+        error: Option<UploadError>,
+        now: Millis,
+    ) {
+        if let Some(e) = error {
+            self.last_error = Some(e);
+        }
+        if !self.online || self.paused {
+            return; // offline waits cost no attempt; paused work waits for resume
+        }
+        let shared = self.pause_until.is_some_and(|t| t > now);
+        if !shared {
+            self.attempt += 1;
+            if self.attempt > self.cfg.retry.max_attempts {
+                let err = self.exhausted(reason);
+                self.fail(err);
+                return;
+            }
+        }
+        let delay = self
+            .cfg
+            .retry
+            .delay(self.attempt.max(1), self.jitter.next_unit(), retry_after);
+        let until = now + delay;
+        if self.pause_until.is_none_or(|t| t < until) {
+            self.pause_until = Some(until);
+            self.last_retry = (self.attempt.max(1), delay, reason);
+        }
+    }
+
+    pub(super) fn exhausted(&self, reason: RetryReason) -> UploadError {
+        let mut e = match (&self.last_error, reason) {
+            (Some(e), _) if e.status.is_some() || e.code != ErrorCode::Network => e.clone(),
+            _ => UploadError::new(
+                ErrorCode::Network,
+                "The connection failed too many times.",
+                true,
+            ),
+        };
+        e.retryable = true;
+        e.message = format!(
+            "{} Gave up after {} attempts ({reason}).",
+            e.message, self.cfg.retry.max_attempts
+        );
+        e
+    }
+
+    pub(super) fn verdict(&mut self, v: Verdict, now: Millis) {
+        match v {
+            Verdict::Continue => {}
+            Verdict::Progress => {
+                self.attempt = 0;
+                self.renewals = 0;
+                self.last_error = None;
+            }
+            Verdict::Retry {
+                reason,
+                retry_after,
+                error,
+            } => self.retry(reason, retry_after, error, now),
+            Verdict::Renew => {
+                self.renewals += 1;
+                if self.renewals > self.cfg.max_renewals {
+                    self.fail(UploadError::new(
+                        ErrorCode::CredentialsExpired,
+                        "The upload credentials expired and could not be renewed.",
+                        true,
+                    ));
+                } else {
+                    self.awaiting_creds = true;
+                    self.creds_asked = false;
+                }
+            }
+            Verdict::Fail(e) => self.fail(e),
+            Verdict::Done(r) => self.finish(r, now),
+        }
+    }
+
+    pub(super) fn finish(&mut self, r: UploadResult, now: Millis) {
+        self.abort_all(true);
+        self.progress.finish();
+        if let Some(p) = self.progress.poll() {
+            self.events.push_back(Event::Progress(p));
+        }
+        self.events.push_back(Event::Finished(r.clone()));
+        if let Some(sc) = self.cfg.status.clone() {
+            self.follower = Some(StatusFollower::new(sc, &r.media_id, now));
+        }
+        self.outcome = Outcome::Finished(r);
+    }
+
+    pub(super) fn fail(&mut self, e: UploadError) {
+        if self.outcome == Outcome::Failed {
+            return;
+        }
+        self.abort_all(true);
+        self.outcome = Outcome::Failed;
+        self.events.push_back(Event::Error(e));
+    }
+
+    pub(super) fn derive_state(&self, now: Millis) -> State {
+        match (&self.outcome, &self.follower) {
+            (Outcome::Failed, _) => return State::Failed,
+            (Outcome::Finished(_), None) => return State::Done,
+            (Outcome::Finished(_), Some(f)) => {
+                return match f.outcome {
+                    Follow::Polling => State::Processing,
+                    Follow::Ready => State::Done,
+                    Follow::Failed => State::Failed,
+                }
+            }
+            (Outcome::Running, _) => {}
+        }
+        if self.paused {
+            return State::Paused;
+        }
+        if !self.online {
+            return State::Offline;
+        }
+        if self.pause_until.is_some_and(|t| t > now) {
+            let (attempt, delay, reason) = self.last_retry;
+            return State::Retrying {
+                attempt,
+                delay,
+                reason,
+            };
+        }
+        if self.awaiting_creds {
+            return State::Waiting;
+        }
+        match self.machine.phase() {
+            Phase::Transfer => State::Uploading,
+            Phase::Verifying => State::Verifying,
+            Phase::Completing => State::Completing,
+        }
+    }
+
+    /// Bookkeeping after every input: ask for credentials, report progress and state.
+    pub(super) fn after(&mut self, now: Millis) {
+        let resting = self.pause_until.is_none_or(|t| t <= now);
+        if self.running() && self.awaiting_creds && !self.creds_asked && resting && !self.paused {
+            self.creds_asked = true;
+            self.events.push_back(Event::NeedCredentials {
+                method: self.method,
+                media_id: self.media_id().map(str::to_string),
+            });
+        }
+        if self.running() {
+            if let Some(p) = self.progress.poll() {
+                self.events.push_back(Event::Progress(p));
+            }
+        }
+        let s = self.derive_state(now);
+        if self.state != Some(s) {
+            self.state = Some(s);
+            self.events.push_back(Event::StateChanged { state: s });
+        }
+    }
+}
+
+pub(super) fn reason_of(kind: FailureKind) -> RetryReason {
+    match kind {
+        FailureKind::Timeout => RetryReason::Timeout,
+        FailureKind::Network | FailureKind::Aborted => RetryReason::Network,
+    }
+}

@@ -1,0 +1,275 @@
+//! What the driver reports: credentials, digests, replies, failures, progress and time; and the
+//! requests it asks for.
+
+use super::control::reason_of;
+use super::{Flight, Upload};
+use crate::error::{ErrorCode, UploadError};
+use crate::event::{Event, RetryReason};
+use crate::io::{FailureKind, Request, RequestId, RequestKind, Response};
+use crate::protocol::{rejected, Outgoing};
+use crate::reply::Credentials;
+use crate::retry::is_retryable_status;
+use crate::status::StatusFollower;
+use crate::time::Millis;
+use std::ops::Range;
+
+impl Upload {
+    // ---- credentials -------------------------------------------------------------------
+
+    /// Answers `Event::NeedCredentials` with the backend's reply (the platform's create or
+    /// update reply, passed on unchanged). A 2xx is parsed; 408/429/5xx are retried after a
+    /// pause (a new `NeedCredentials` follows); any other status fails the upload.
+    pub fn provide_credentials(&mut self, resp: Response, now: Millis) {
+        if !self.running() || !self.awaiting_creds {
+            return;
+        }
+        if resp.is_success() {
+            match Credentials::parse(&resp.body) {
+                Ok(c) => self.install(c, now),
+                Err(e) => self.fail(e.with_status(resp.status)),
+            }
+        } else if is_retryable_status(resp.status) {
+            self.creds_asked = false;
+            let ra = {
+                let (_, ctx) = self.ctx_parts(now);
+                ctx.retry_after(&resp)
+            };
+            self.retry(
+                RetryReason::Status {
+                    status: resp.status,
+                },
+                ra,
+                Some(rejected(&resp)),
+                now,
+            );
+        } else {
+            let mut e = rejected(&resp);
+            if self.creds.is_some() {
+                // A renewal refused: the credentials stay expired.
+                e.code = ErrorCode::CredentialsExpired;
+                e.message = format!(
+                    "The upload credentials expired and the backend refused new ones (HTTP {}).",
+                    resp.status
+                );
+            }
+            self.fail(e);
+        }
+        self.after(now);
+    }
+
+    /// The backend could not be reached: retried like any network failure.
+    pub fn credentials_failed(&mut self, kind: FailureKind, now: Millis) {
+        if !self.running() || !self.awaiting_creds {
+            return;
+        }
+        self.creds_asked = false;
+        self.retry(reason_of(kind), None, None, now);
+        self.after(now);
+    }
+
+    pub(super) fn install(&mut self, c: Credentials, now: Millis) {
+        let (machine, mut ctx) = self.ctx_parts(now);
+        match machine.install(&c, &mut ctx) {
+            Ok(v) => {
+                self.creds = Some(c);
+                self.awaiting_creds = false;
+                self.creds_asked = false;
+                self.verdict(v, now);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    // ---- digests -----------------------------------------------------------------------
+
+    /// Answers `Event::NeedDigest`: the MD5 (hex) of the source bytes `range`.
+    pub fn provide_digest(&mut self, range: Range<u64>, md5_hex: &str, now: Millis) {
+        let key = (range.start, range.end);
+        self.wanted.remove(&key);
+        self.digests
+            .insert(key, md5_hex.trim().to_ascii_lowercase());
+        if !self.running() {
+            return;
+        }
+        let (machine, mut ctx) = self.ctx_parts(now);
+        let v = machine.on_digest(&range, &mut ctx);
+        self.verdict(v, now);
+        self.after(now);
+    }
+
+    /// The driver cannot hash `range` (no worker, read error): the engine goes on without
+    /// checking what the server stored for it.
+    pub fn digest_unavailable(&mut self, range: Range<u64>, now: Millis) {
+        self.provide_digest(range, "", now);
+    }
+
+    // ---- requests ----------------------------------------------------------------------
+
+    /// The next request to perform, if any may go now.
+    pub fn poll_request(&mut self, now: Millis) -> Option<Request> {
+        let out = self.next_outgoing(now);
+        if out.is_none() && self.stuck(now) {
+            self.fail(UploadError::invalid_reply(
+                "the server's replies leave nothing to send and nothing to wait for",
+            ));
+        }
+        let req = out.map(|o| self.launch(o, now));
+        self.after(now);
+        req
+    }
+
+    pub(super) fn next_outgoing(&mut self, now: Millis) -> Option<Outgoing> {
+        if let Some(f) = &mut self.follower {
+            return f.next(now);
+        }
+        if !self.running() || self.paused || !self.online || self.awaiting_creds {
+            return None;
+        }
+        if self.pause_until.is_some_and(|t| now < t) {
+            return None;
+        }
+        self.pause_until = None;
+        let (machine, mut ctx) = self.ctx_parts(now);
+        machine.next(&mut ctx)
+    }
+
+    /// Nothing in flight, nothing to send, nothing awaited: a server that answers in a way
+    /// the machines cannot act on. Fails rather than hangs.
+    pub(super) fn stuck(&self, now: Millis) -> bool {
+        self.running()
+            && self.follower.is_none()
+            && self.flights.is_empty()
+            && self.wanted.is_empty()
+            && !self.awaiting_creds
+            && !self.paused
+            && self.online
+            && self.pause_until.is_none_or(|t| t <= now)
+    }
+
+    pub(super) fn launch(&mut self, o: Outgoing, now: Millis) -> Request {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        let stall = self.cfg.stall_timeout;
+        let body_len = o.body.source_len();
+        if o.body.source_range().is_some() {
+            self.progress.set_in_flight(id.0, 0, now);
+        }
+        self.flights.insert(
+            id,
+            Flight {
+                kind: o.kind.clone(),
+                last_activity: now,
+                stall,
+                sent: 0,
+                body_len,
+            },
+        );
+        Request {
+            id,
+            kind: o.kind,
+            method: o.method,
+            url: o.url,
+            headers: o.headers,
+            body: o.body,
+            stall_timeout: stall,
+        }
+    }
+
+    /// Upload progress of request `id`: `sent` bytes of its body so far (overwrites).
+    pub fn handle_progress(&mut self, id: RequestId, sent: u64, now: Millis) {
+        let Some(f) = self.flights.get_mut(&id) else {
+            return;
+        };
+        if sent > f.sent {
+            f.last_activity = now;
+        }
+        f.sent = sent;
+        if f.body_len > 0 {
+            // Form bodies count their multipart framing too: cap at the source bytes.
+            self.progress.set_in_flight(id.0, sent.min(f.body_len), now);
+        }
+        self.after(now);
+    }
+
+    /// The reply to request `id`. Replies to aborted or unknown ids are ignored.
+    pub fn handle_response(&mut self, id: RequestId, resp: Response, now: Millis) {
+        let Some(f) = self.flights.remove(&id) else {
+            return;
+        };
+        self.progress.remove(id.0);
+        if f.kind == RequestKind::MediaStatus {
+            if let Some(fl) = &mut self.follower {
+                fl.on_response(&resp, now, &mut self.events);
+            }
+            self.after(now);
+            return;
+        }
+        if !self.running() {
+            return;
+        }
+        let (machine, mut ctx) = self.ctx_parts(now);
+        let v = machine.on_response(&f.kind, &resp, &mut ctx);
+        self.verdict(v, now);
+        self.after(now);
+    }
+
+    /// Request `id` ended without a reply.
+    pub fn handle_failure(&mut self, id: RequestId, kind: FailureKind, now: Millis) {
+        let Some(f) = self.flights.remove(&id) else {
+            return;
+        };
+        self.progress.remove(id.0);
+        self.lost(f, reason_of(kind), now);
+        self.after(now);
+    }
+
+    pub(super) fn lost(&mut self, f: Flight, reason: RetryReason, now: Millis) {
+        if f.kind == RequestKind::MediaStatus {
+            if let Some(fl) = &mut self.follower {
+                fl.failed(now, &mut self.events);
+            }
+            return;
+        }
+        if !self.running() {
+            return;
+        }
+        self.machine.requeue(&f.kind, true);
+        self.retry(reason, None, None, now);
+    }
+
+    // ---- time --------------------------------------------------------------------------
+
+    /// When the driver should call [`handle_timeout`](Self::handle_timeout) (or poll again).
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        let stalls = self.flights.values().map(|f| f.last_activity + f.stall);
+        let pause = self.pause_until.filter(|_| self.running() && !self.paused);
+        let follow = self.follower.as_ref().and_then(StatusFollower::timeout);
+        stalls.chain(pause).chain(follow).min()
+    }
+
+    /// Time passed: aborts stalled requests (each one `Event::Stalled`, then a retry).
+    pub fn handle_timeout(&mut self, now: Millis) {
+        self.progress.tick(now);
+        if self.pause_until.is_some_and(|t| t <= now) {
+            self.pause_until = None;
+        }
+        let stalled: Vec<RequestId> = self
+            .flights
+            .iter()
+            .filter(|(_, f)| f.last_activity + f.stall <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stalled {
+            if let Some(f) = self.flights.remove(&id) {
+                self.progress.remove(id.0);
+                self.aborts.push_back(id);
+                self.events.push_back(Event::Stalled {
+                    id,
+                    kind: f.kind.clone(),
+                });
+                self.lost(f, RetryReason::Stalled, now);
+            }
+        }
+        self.after(now);
+    }
+}

@@ -1,0 +1,239 @@
+//! The sans-IO upload: takes replies, failures, progress and time; hands out requests, aborts,
+//! events and the next deadline. This file holds the state and its record; `inputs.rs` takes
+//! what the driver reports, `control.rs` holds pause/cancel/offline, retries and the UI state.
+
+mod control;
+mod inputs;
+
+use crate::config::Config;
+use crate::error::{ErrorCode, UploadError};
+use crate::event::{Event, RetryReason, State, UploadResult};
+use crate::io::{RequestId, RequestKind};
+use crate::method::{choose, Method};
+use crate::progress::ProgressTracker;
+use crate::protocol::{Ctx, Machine};
+use crate::reply::Credentials;
+use crate::retry::Jitter;
+use crate::status::StatusFollower;
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+struct Flight {
+    kind: RequestKind,
+    last_activity: Millis,
+    stall: Duration,
+    sent: u64,
+    body_len: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    Running,
+    Finished(UploadResult),
+    Failed,
+}
+
+/// A resumable record of an upload (serde): what was planned and acknowledged, the
+/// credentials, and the driver's digests. No file bytes and no API secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Format version.
+    pub version: u32,
+    /// File size.
+    pub size: u64,
+    /// Method.
+    pub method: Method,
+    /// Media id, once known.
+    pub media_id: Option<String>,
+    /// Last credentials (an upload token or signed link may have expired since).
+    pub credentials: Option<Credentials>,
+    /// Digests the driver provided: `(start, end, md5)`.
+    pub digests: Vec<(u64, u64, String)>,
+    machine: Machine,
+}
+
+/// One upload, driven by a driver. See the crate docs for the loop.
+#[derive(Debug)]
+pub struct Upload {
+    cfg: Config,
+    method: Method,
+    machine: Machine,
+    creds: Option<Credentials>,
+    awaiting_creds: bool,
+    creds_asked: bool,
+    progress: ProgressTracker,
+    events: VecDeque<Event>,
+    aborts: VecDeque<RequestId>,
+    flights: BTreeMap<RequestId, Flight>,
+    next_id: u64,
+    attempt: u32,
+    renewals: u32,
+    pause_until: Option<Millis>,
+    last_retry: (u32, Duration, RetryReason),
+    last_error: Option<UploadError>,
+    jitter: Jitter,
+    paused: bool,
+    online: bool,
+    outcome: Outcome,
+    follower: Option<StatusFollower>,
+    digests: BTreeMap<(u64, u64), String>,
+    wanted: BTreeSet<(u64, u64)>,
+    state: Option<State>,
+    media_hint: Option<String>,
+}
+
+impl Upload {
+    /// Starts an upload: picks the method (fetch when `cfg.download_url` is set), checks the
+    /// limits, and asks for credentials (`Event::NeedCredentials`).
+    pub fn new(cfg: Config, now: Millis) -> Result<Upload, UploadError> {
+        let size = (cfg.download_url.is_none()).then_some(cfg.size);
+        let method = choose(size, cfg.download_url.is_some(), cfg.method, cfg.resource)?;
+        let machine = Machine::new(method, &cfg)?;
+        let mut u = Self::with_machine(cfg, method, machine);
+        u.after(now);
+        Ok(u)
+    }
+
+    fn with_machine(cfg: Config, method: Method, machine: Machine) -> Upload {
+        Upload {
+            progress: ProgressTracker::new(cfg.size),
+            jitter: Jitter::new(cfg.seed),
+            cfg,
+            method,
+            machine,
+            creds: None,
+            awaiting_creds: true,
+            creds_asked: false,
+            events: VecDeque::new(),
+            aborts: VecDeque::new(),
+            flights: BTreeMap::new(),
+            next_id: 1,
+            attempt: 0,
+            renewals: 0,
+            pause_until: None,
+            last_retry: (0, Duration::ZERO, RetryReason::Network),
+            last_error: None,
+            paused: false,
+            online: true,
+            outcome: Outcome::Running,
+            follower: None,
+            digests: BTreeMap::new(),
+            wanted: BTreeSet::new(),
+            state: None,
+            media_hint: None,
+        }
+    }
+
+    /// Resumes from a [`Snapshot`]: the server is asked what it holds (multipart lists its
+    /// parts, resumable sends a chunk from byte 0); s3 and form start over. With stored
+    /// credentials it starts at once, else it asks for them.
+    pub fn restore(cfg: Config, snap: Snapshot, now: Millis) -> Result<Upload, UploadError> {
+        if snap.size != cfg.size {
+            return Err(UploadError::new(
+                ErrorCode::InvalidConfig,
+                "The stored upload is for a file of another size.",
+                false,
+            ));
+        }
+        let mut machine = snap.machine;
+        machine.restored();
+        let mut u = Self::with_machine(cfg, snap.method, machine);
+        u.digests = snap
+            .digests
+            .into_iter()
+            .map(|(s, e, d)| ((s, e), d))
+            .collect();
+        u.media_hint = snap.media_id;
+        if let Some(c) = snap.credentials {
+            u.install(c, now);
+        }
+        u.after(now);
+        Ok(u)
+    }
+
+    /// A serializable record for resuming later (e.g. after a reload).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            version: 1,
+            size: self.cfg.size,
+            method: self.method,
+            media_id: self.media_id().map(str::to_string),
+            credentials: self.creds.clone(),
+            digests: self
+                .digests
+                .iter()
+                .map(|(&(s, e), d)| (s, e, d.clone()))
+                .collect(),
+            machine: self.machine.clone(),
+        }
+    }
+
+    /// The method in use.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state.unwrap_or(State::Waiting)
+    }
+
+    /// The media id, once credentials named it.
+    pub fn media_id(&self) -> Option<&str> {
+        self.creds
+            .as_ref()
+            .map(Credentials::media_id)
+            .or(self.media_hint.as_deref())
+    }
+
+    /// The result, once all bytes are in.
+    pub fn result(&self) -> Option<&UploadResult> {
+        match &self.outcome {
+            Outcome::Finished(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Ids of the requests in flight.
+    pub fn in_flight(&self) -> impl Iterator<Item = RequestId> + '_ {
+        self.flights.keys().copied()
+    }
+
+    fn ctx_parts(&mut self, now: Millis) -> (&mut Machine, Ctx<'_>) {
+        (
+            &mut self.machine,
+            Ctx {
+                cfg: &self.cfg,
+                now,
+                progress: &mut self.progress,
+                events: &mut self.events,
+                digests: &self.digests,
+                wanted: &mut self.wanted,
+            },
+        )
+    }
+
+    fn running(&self) -> bool {
+        self.outcome == Outcome::Running
+    }
+
+    // ---- outputs -----------------------------------------------------------------------
+
+    /// The next request the driver must abort (and then not report).
+    pub fn poll_abort(&mut self) -> Option<RequestId> {
+        self.aborts.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+}
