@@ -4,10 +4,14 @@
 //! layer that carries out what the core asks (slicing the `File`, sending requests, timers).
 #![deny(missing_docs)]
 
+pub mod api;
+pub mod driver;
 pub mod md5;
 pub mod source;
-// pub mod timer;
-// pub mod transport;
+pub mod timer;
+pub mod transport;
+
+pub use api::Uploader;
 
 pub use jw_upload_core as core;
 

@@ -1,5 +1,6 @@
 //! Browser tests (headless Chromium): the MD5 worker hashes file ranges exactly.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use js_sys::{Array, Uint8Array};
 use jw_upload::md5::{md5_hex, Md5Worker};

@@ -1,5 +1,10 @@
 //! Browser tests (headless Chromium): slicing a `Blob` gives exactly the bytes asked for.
 #![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::reversed_empty_ranges
+)]
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use jw_upload::source::{self, SourceError};

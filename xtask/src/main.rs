@@ -7,6 +7,8 @@ mod procs;
 mod setup;
 
 use std::path::{Path, PathBuf};
+
+use md5::Digest;
 use std::process::ExitCode;
 
 use procs::{cargo, run, Service};
@@ -75,7 +77,7 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
         )?;
         let data = tempdir(root, "sim-test")?;
         let web = tempdir(root, "web-static")?;
-        write_fixtures(&web)?;
+        let fixture_md5 = write_fixtures(&web)?;
         let sim = Service::start_sim(root, &data)?;
         // The test page's origin is fixed so the backend can allow it (CORS + CSRF origin).
         let page = format!("127.0.0.1:{}", procs::free_port()?);
@@ -102,6 +104,7 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
                 ("CHROMEDRIVER", "/usr/bin/chromedriver"),
                 ("JW_SIM_URL", sim_url.as_str()),
                 ("JW_BACKEND_URL", backend_url.as_str()),
+                ("JW_FIXTURE_MD5", fixture_md5.as_str()),
                 ("WASM_BINDGEN_TEST_ADDRESS", page.as_str()),
                 ("WASM_BINDGEN_TEST_TIMEOUT", "300"),
             ],
@@ -182,7 +185,7 @@ fn curl_sessions(root: &Path, sim_url: &str) -> Result<(), String> {
 }
 
 /// Files the browser tests fetch from the backend's static folder (a fetch-upload source).
-fn write_fixtures(web: &Path) -> Result<(), String> {
+fn write_fixtures(web: &Path) -> Result<String, String> {
     let dir = web.join("fixtures");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut x: u32 = 0x9e37_79b9;
@@ -194,7 +197,9 @@ fn write_fixtures(web: &Path) -> Result<(), String> {
             x as u8
         })
         .collect();
-    std::fs::write(dir.join("clip.bin"), data).map_err(|e| format!("cannot write fixture: {e}"))
+    std::fs::write(dir.join("clip.bin"), &data)
+        .map_err(|e| format!("cannot write fixture: {e}"))?;
+    Ok(format!("{:x}", md5::Md5::digest(&data)))
 }
 
 /// A fresh, empty folder under `target/` for a test run.

@@ -1,5 +1,6 @@
 //! Admin endpoints under `/_sim/` (media, log, clock, faults) and the request-log middleware.
 
+use crate::state::Resource;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -150,18 +151,30 @@ pub fn routes() -> Router<AppState> {
 struct MediaQuery {
     #[serde(default)]
     verify: bool,
+    /// `thumbnail`, `track`, `image`, `skin`: which object a shared key means.
+    resource: Option<String>,
 }
 
-/// `GET /_sim/media/{key}[?verify=true]`: with `verify`, also `disk_md5`, re-read from disk.
+/// `GET /_sim/media/{key}[?verify=true][&resource=thumbnail]`: with `verify`, also `disk_md5`,
+/// re-read from disk; `resource` picks the object when keys are shared (a thumbnail's is its
+/// video's).
 async fn media(
     State(state): State<AppState>,
     Path(key): Path<String>,
     Query(q): Query<MediaQuery>,
 ) -> Result<Response, AppError> {
-    let (mut v, paths) = crate::media::admin_view(&state, &key).ok_or_else(|| AppError::Plain {
-        status: StatusCode::NOT_FOUND,
-        message: format!("no media {key}"),
-    })?;
+    let resource = match q.resource.as_deref() {
+        Some("thumbnail") => Some(Resource::Thumbnail),
+        Some("track") => Some(Resource::Track),
+        Some("image") => Some(Resource::Image),
+        Some("skin") => Some(Resource::Skin),
+        _ => None,
+    };
+    let (mut v, paths) =
+        crate::media::admin_view(&state, &key, resource).ok_or_else(|| AppError::Plain {
+            status: StatusCode::NOT_FOUND,
+            message: format!("no media {key}"),
+        })?;
     if q.verify {
         let disk = match paths {
             Some(p) => Value::String(crate::store::md5_files(&p).await?.1),

@@ -92,10 +92,16 @@ pub fn v2_view(state: &AppState, a: &Asset) -> Value {
 
 /// `/_sim/media/{key}`: by media key, then upload key, then other resources' keys; also the
 /// stored files, if any.
-pub fn admin_view(state: &AppState, key: &str) -> Option<(Value, Option<Vec<PathBuf>>)> {
+pub fn admin_view(
+    state: &AppState,
+    key: &str,
+    resource: Option<Resource>,
+) -> Option<(Value, Option<Vec<PathBuf>>)> {
     let db = state.db();
-    let a = db
-        .asset_by_key(Resource::Video, key)
+    // A thumbnail shares its video's key: `?resource=thumbnail` picks it.
+    let a = resource
+        .and_then(|r| db.asset_by_key(r, key))
+        .or_else(|| db.asset_by_key(Resource::Video, key))
         .or_else(|| db.assets.get(key))
         .or_else(|| {
             [

@@ -1,0 +1,427 @@
+//! The loop that drives one upload: feeds the core what happened, performs what it asks
+//! (requests, aborts, credentials, digests), arms its one timer, and hands events to a sink.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::rc::{Rc, Weak};
+
+use jw_upload_core::{
+    Body, Event, FailureKind, HttpMethod, Method, Request, RequestId, Response, Upload,
+};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::Blob;
+
+use crate::md5::Md5Worker;
+use crate::timer::{self, Timeout};
+use crate::transport::fetch::{self, AbortOnDrop};
+use crate::transport::xhr::{self, Xhr, XhrEvent};
+
+/// Where credentials come from: the customer's backend, or a JS callback.
+#[derive(Clone)]
+pub enum CredentialSource {
+    /// `POST` the upload description to this URL (e.g. `/api/uploads`).
+    Endpoint {
+        /// The URL.
+        url: String,
+        /// Extra headers (e.g. a CSRF token).
+        headers: Vec<(String, String)>,
+        /// Send cookies to a backend on another origin.
+        include_cookies: bool,
+    },
+    /// `getUpload(fileInfo)` returning (a Promise of) the platform's reply.
+    Callback(js_sys::Function),
+}
+
+/// What the backend is told about the upload.
+#[derive(Clone, Debug, Default)]
+pub struct UploadInfo {
+    /// File name.
+    pub name: String,
+    /// File size.
+    pub size: u64,
+    /// MIME type.
+    pub content_type: String,
+    /// Metadata for the platform (title...).
+    pub metadata: serde_json::Value,
+    /// Resource kind (`video`, `thumbnail`, `track`, `image`, `skin`).
+    pub resource: Option<String>,
+    /// For thumbnails and tracks: the video they belong to.
+    pub video_key: Option<String>,
+    /// For fetch uploads.
+    pub download_url: Option<String>,
+}
+
+impl UploadInfo {
+    /// The JSON the backend's `POST /api/uploads` takes.
+    pub fn request_body(&self, method: Method, media_id: Option<&str>) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "method": method.as_str(),
+            "file": { "name": self.name, "size": self.size, "type": self.content_type },
+            "metadata": self.metadata,
+        });
+        let extra = [
+            ("resource", self.resource.as_deref()),
+            ("video_key", self.video_key.as_deref()),
+            ("download_url", self.download_url.as_deref()),
+            ("media_id", media_id),
+        ];
+        for (k, v) in extra {
+            if let (Some(v), Some(obj)) = (v, body.as_object_mut()) {
+                obj.insert(k.into(), v.into());
+            }
+        }
+        body
+    }
+}
+
+/// Receives the engine's events (after the driver has acted on them).
+pub type Sink = Rc<dyn Fn(&Event)>;
+
+/// One upload being driven. Dropping it aborts everything in flight.
+pub struct Driver(Rc<RefCell<Inner>>);
+
+struct Inner {
+    upload: Upload,
+    file: Option<Blob>,
+    info: UploadInfo,
+    creds: CredentialSource,
+    xhrs: HashMap<RequestId, Xhr>,
+    fetches: HashMap<RequestId, AbortOnDrop>,
+    cred_call: Option<AbortOnDrop>,
+    md5: Option<Rc<Md5Worker>>,
+    timer: Option<Timeout>,
+    sink: Sink,
+    me: Weak<RefCell<Inner>>,
+    listeners: Vec<BrowserListener>,
+}
+
+/// A listener on a browser object, removed when the driver is dropped.
+type BrowserListener = (web_sys::EventTarget, &'static str, Closure<dyn FnMut()>);
+
+impl Driver {
+    /// Starts driving `upload`, reading bodies from `file`.
+    pub fn start(
+        upload: Upload,
+        file: Option<Blob>,
+        info: UploadInfo,
+        creds: CredentialSource,
+        md5: Option<Rc<Md5Worker>>,
+        sink: Sink,
+    ) -> Driver {
+        let rc = Rc::new_cyclic(|me| {
+            RefCell::new(Inner {
+                upload,
+                file,
+                info,
+                creds,
+                xhrs: HashMap::new(),
+                fetches: HashMap::new(),
+                cred_call: None,
+                md5,
+                timer: None,
+                sink,
+                me: me.clone(),
+                listeners: Vec::new(),
+            })
+        });
+        listen_browser(&rc);
+        let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+        if !online {
+            with(&Rc::downgrade(&rc), |u, now| u.set_online(false, now));
+        }
+        pump(&rc);
+        Driver(rc)
+    }
+
+    /// Pauses (in-flight requests are aborted; acknowledged bytes are kept).
+    pub fn pause(&self) {
+        with(&Rc::downgrade(&self.0), |u, now| u.pause(now));
+    }
+
+    /// Resumes after a pause.
+    pub fn resume(&self) {
+        with(&Rc::downgrade(&self.0), |u, now| u.resume(now));
+    }
+
+    /// Cancels: every request is aborted at once and none starts after.
+    pub fn cancel(&self) {
+        with(&Rc::downgrade(&self.0), |u, now| u.cancel(now));
+        let mut me = self.0.borrow_mut();
+        me.xhrs.clear();
+        me.fetches.clear();
+        me.cred_call = None;
+        me.timer = None;
+    }
+
+    /// Requests currently in flight (for tests and diagnostics).
+    pub fn in_flight(&self) -> usize {
+        let me = self.0.borrow();
+        me.xhrs.len() + me.fetches.len()
+    }
+
+    /// A JSON snapshot for resuming after a reload.
+    pub fn snapshot_json(&self) -> Option<String> {
+        serde_json::to_string(&self.0.borrow().upload.snapshot()).ok()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Ok(mut me) = self.0.try_borrow_mut() {
+            for (target, name, cb) in me.listeners.drain(..) {
+                let _ =
+                    target.remove_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+            }
+            me.xhrs.clear();
+            me.fetches.clear();
+            me.cred_call = None;
+            me.timer = None;
+        }
+    }
+}
+
+/// Calls `f` on the engine with the current time, then drains it.
+fn with(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Upload, jw_upload_core::Millis)) {
+    let Some(rc) = weak.upgrade() else { return };
+    {
+        let Ok(mut me) = rc.try_borrow_mut() else {
+            return;
+        };
+        f(&mut me.upload, timer::now());
+    }
+    pump(&rc);
+}
+
+/// Drains the engine until it has nothing more to say; events go to the sink with no borrow
+/// held, so a listener may call back (pause, cancel) safely.
+fn pump(rc: &Rc<RefCell<Inner>>) {
+    loop {
+        let (events, sink) = {
+            let Ok(mut me) = rc.try_borrow_mut() else {
+                return;
+            };
+            (me.step(), me.sink.clone())
+        };
+        if events.is_empty() {
+            return;
+        }
+        for ev in &events {
+            sink(ev);
+        }
+    }
+}
+
+impl Inner {
+    fn step(&mut self) -> Vec<Event> {
+        let mut out = Vec::new();
+        loop {
+            let now = timer::now();
+            let mut busy = false;
+            while let Some(id) = self.upload.poll_abort() {
+                busy = true;
+                self.xhrs.remove(&id);
+                self.fetches.remove(&id);
+            }
+            while let Some(ev) = self.upload.poll_event() {
+                busy = true;
+                match &ev {
+                    Event::NeedCredentials { method, media_id } => {
+                        self.ask_credentials(*method, media_id.as_deref())
+                    }
+                    Event::NeedDigest { range } => self.digest(range.clone()),
+                    _ => {}
+                }
+                out.push(ev);
+            }
+            while let Some(req) = self.upload.poll_request(now) {
+                busy = true;
+                self.perform(req, now);
+            }
+            if !busy {
+                break;
+            }
+        }
+        self.arm_timer();
+        out
+    }
+
+    fn arm_timer(&mut self) {
+        self.timer = self.upload.poll_timeout().and_then(|at| {
+            let wait = at.0.saturating_sub(timer::now().0);
+            let me = self.me.clone();
+            Timeout::new(wait, move || with(&me, |u, now| u.handle_timeout(now)))
+        });
+    }
+
+    fn perform(&mut self, req: Request, now: jw_upload_core::Millis) {
+        let id = req.id;
+        match (&req.body, &self.file) {
+            (Body::Range(_) | Body::Form { .. }, Some(file)) => {
+                let me = self.me.clone();
+                let started = xhr::start(&req, file, move |ev| {
+                    with(&me, |u, now| match ev {
+                        XhrEvent::Progress(sent) => u.handle_progress(id, sent, now),
+                        XhrEvent::Done(resp) => u.handle_response(id, resp, now),
+                        XhrEvent::Failed(kind) => u.handle_failure(id, kind, now),
+                    });
+                    if let Some(rc) = me.upgrade() {
+                        if let Ok(mut inner) = rc.try_borrow_mut() {
+                            inner.forget_if_done(id);
+                        }
+                    }
+                });
+                match started {
+                    Ok(x) => {
+                        self.xhrs.insert(id, x);
+                    }
+                    Err(e) => {
+                        web_sys::console::warn_1(&JsValue::from_str(&e.to_string()));
+                        self.upload.handle_failure(id, FailureKind::Network, now);
+                    }
+                }
+            }
+            (Body::Range(_) | Body::Form { .. }, None) => {
+                self.upload.handle_failure(id, FailureKind::Network, now);
+            }
+            _ => {
+                let guard = AbortOnDrop::new();
+                let signal = guard.signal();
+                self.fetches.insert(id, guard);
+                let me = self.me.clone();
+                spawn_local(async move {
+                    let result = fetch::send(&req, signal).await;
+                    let Some(rc) = me.upgrade() else { return };
+                    let live = rc
+                        .try_borrow_mut()
+                        .map(|mut m| m.fetches.remove(&id).map(|mut g| g.disarm()).is_some())
+                        .unwrap_or(false);
+                    if live {
+                        with(&me, |u, now| match result {
+                            Ok(resp) => u.handle_response(id, resp, now),
+                            Err(kind) => u.handle_failure(id, kind, now),
+                        });
+                    }
+                });
+            }
+        }
+    }
+
+    /// Drops the XHR handle once its outcome is in (keeps it while only progress came).
+    fn forget_if_done(&mut self, id: RequestId) {
+        if !self.upload.in_flight().any(|i| i == id) {
+            self.xhrs.remove(&id);
+        }
+    }
+
+    fn ask_credentials(&mut self, method: Method, media_id: Option<&str>) {
+        let body = self.info.request_body(method, media_id);
+        let me = self.me.clone();
+        match self.creds.clone() {
+            CredentialSource::Endpoint {
+                url,
+                headers,
+                include_cookies,
+            } => {
+                let guard = AbortOnDrop::new();
+                let signal = guard.signal();
+                self.cred_call = Some(guard);
+                spawn_local(async move {
+                    let text = body.to_string();
+                    let result = fetch::call_json(
+                        HttpMethod::Post,
+                        &url,
+                        &headers,
+                        Some(&text),
+                        signal,
+                        include_cookies,
+                    )
+                    .await;
+                    with(&me, |u, now| match result {
+                        Ok(resp) => u.provide_credentials(resp, now),
+                        Err(kind) => u.credentials_failed(kind, now),
+                    });
+                });
+            }
+            CredentialSource::Callback(f) => {
+                let arg = crate::api::to_js(&body);
+                let called = f.call1(&JsValue::NULL, &arg);
+                spawn_local(async move {
+                    let result = match called {
+                        Ok(v) => JsFuture::from(js_sys::Promise::resolve(&v)).await,
+                        Err(e) => Err(e),
+                    };
+                    let reply = result.ok().and_then(|v| {
+                        if let Some(s) = v.as_string() {
+                            Some(s)
+                        } else {
+                            js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string())
+                        }
+                    });
+                    with(&me, |u, now| match reply {
+                        Some(text) => u.provide_credentials(Response::new(200, text), now),
+                        None => u.credentials_failed(FailureKind::Network, now),
+                    });
+                });
+            }
+        }
+    }
+
+    fn digest(&mut self, range: Range<u64>) {
+        let (Some(file), Some(worker)) = (self.file.clone(), self.md5.clone()) else {
+            return;
+        };
+        let me = self.me.clone();
+        spawn_local(async move {
+            match worker.digest(&file, range.clone()).await {
+                Ok(md5) => with(&me, |u, now| u.provide_digest(range, &md5, now)),
+                Err(e) => {
+                    web_sys::console::warn_1(&JsValue::from_str(&format!("md5 failed: {e}")));
+                    with(&me, |u, now| u.digest_unavailable(range, now));
+                }
+            }
+        });
+    }
+}
+
+/// `online`/`offline` (the engine waits, costing no attempt) and `visibilitychange` (a tab
+/// coming back catches up on timers the browser throttled while it was hidden).
+fn listen_browser(rc: &Rc<RefCell<Inner>>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let weak = Rc::downgrade(rc);
+    let add = |target: web_sys::EventTarget, name: &'static str, f: Box<dyn Fn()>| {
+        let cb = Closure::<dyn FnMut()>::new(f);
+        if target
+            .add_event_listener_with_callback(name, cb.as_ref().unchecked_ref())
+            .is_ok()
+        {
+            if let Ok(mut me) = rc.try_borrow_mut() {
+                me.listeners.push((target, name, cb));
+            }
+        }
+    };
+    let w = weak.clone();
+    add(
+        window.clone().into(),
+        "online",
+        Box::new(move || with(&w, |u, now| u.set_online(true, now))),
+    );
+    let w = weak.clone();
+    add(
+        window.clone().into(),
+        "offline",
+        Box::new(move || with(&w, |u, now| u.set_online(false, now))),
+    );
+    if let Some(doc) = window.document() {
+        let w = weak;
+        add(
+            doc.into(),
+            "visibilitychange",
+            Box::new(move || with(&w, |u, now| u.handle_timeout(now))),
+        );
+    }
+}

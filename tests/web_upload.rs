@@ -1,0 +1,476 @@
+//! Browser tests (headless Chromium) of the `Uploader` against the simulator and the reference
+//! backend, which `cargo xtask test` starts (their URLs arrive as JW_SIM_URL / JW_BACKEND_URL).
+//! Every upload is checked by the MD5 the simulator computed over the bytes it stored.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::option_env_unwrap)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_net::http::Request;
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use jw_upload::md5::md5_hex;
+use jw_upload::Uploader;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{File, FilePropertyBag, RequestCredentials};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MIB: usize = 1024 * 1024;
+
+fn sim() -> &'static str {
+    option_env!("JW_SIM_URL").expect("run these tests through `cargo xtask test` (JW_SIM_URL)")
+}
+
+fn backend() -> &'static str {
+    option_env!("JW_BACKEND_URL")
+        .expect("run these tests through `cargo xtask test` (JW_BACKEND_URL)")
+}
+
+/// Deterministic bytes, different for each `seed`.
+fn bytes(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn file_of(data: &[u8], name: &str, mime: &str) -> File {
+    let parts = Array::of1(&Uint8Array::from(data));
+    let opts = FilePropertyBag::new();
+    opts.set_type(mime);
+    File::new_with_u8_array_sequence_and_options(&parts, name, &opts).unwrap()
+}
+
+async fn sleep(ms: i32) {
+    let p = Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+async fn sim_json(method: &str, path: &str, body: Option<Value>) -> Value {
+    let url = format!("{}{}", sim(), path);
+    let b = match method {
+        "POST" => Request::post(&url),
+        "DELETE" => Request::delete(&url),
+        _ => Request::get(&url),
+    };
+    let resp = match body {
+        Some(v) => b
+            .header("Content-Type", "application/json")
+            .body(v.to_string())
+            .unwrap()
+            .send()
+            .await
+            .unwrap(),
+        None => b.send().await.unwrap(),
+    };
+    let text = resp.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn set_faults(rules: Value) {
+    sim_json(
+        "POST",
+        "/_sim/faults",
+        Some(json!({ "rules": rules, "seed": 7 })),
+    )
+    .await;
+}
+
+async fn clear_faults() {
+    sim_json("DELETE", "/_sim/faults", None).await;
+}
+
+/// The simulator's record of what it stored for `key`.
+async fn stored(key: &str) -> Value {
+    sim_json("GET", &format!("/_sim/media/{key}"), None).await
+}
+
+async fn csrf_token() -> String {
+    let resp = Request::get(&format!("{}/api/csrf", backend()))
+        .credentials(RequestCredentials::Include)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+/// Counts events by name, and records progress values, for assertions.
+#[derive(Default)]
+struct Seen {
+    names: Vec<String>,
+    progress: Vec<(f64, f64)>,
+}
+
+struct Harness {
+    up: Uploader,
+    seen: Rc<RefCell<Seen>>,
+    _listeners: Vec<Closure<dyn FnMut(web_sys::CustomEvent)>>,
+}
+
+async fn uploader(extra: Value) -> Harness {
+    let token = csrf_token().await;
+    let mut opts = json!({
+        "endpoint": format!("{}/api/uploads", backend()),
+        "headers": { "X-CSRF-Token": token },
+        "withCredentials": true,
+        "uploadApiBase": sim(),
+        "statusEndpoint": format!("{}/api/media", backend()),
+        "stallTimeout": 4000,
+    });
+    if let (Some(o), Some(x)) = (opts.as_object_mut(), extra.as_object()) {
+        o.extend(x.clone());
+    }
+    let js = jw_upload::api::to_js(&opts);
+    let up = Uploader::new(js.unchecked_into()).unwrap();
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let mut listeners = Vec::new();
+    for name in [
+        "progress",
+        "statechange",
+        "retry",
+        "stalled",
+        "partcomplete",
+        "processing",
+        "ready",
+        "success",
+        "error",
+    ] {
+        let seen = seen.clone();
+        let cb = Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+            let mut s = seen.borrow_mut();
+            s.names.push(e.type_());
+            if e.type_() == "progress" {
+                let d = e.detail();
+                let n = |k: &str| Reflect::get(&d, &k.into()).unwrap().as_f64().unwrap();
+                s.progress.push((n("loaded"), n("total")));
+            }
+        });
+        up.add_event_listener(name, cb.as_ref().unchecked_ref())
+            .unwrap();
+        listeners.push(cb);
+    }
+    Harness {
+        up,
+        seen,
+        _listeners: listeners,
+    }
+}
+
+fn options(v: Value) -> jw_upload::api::UploadOptions {
+    jw_upload::api::to_js(&v).unchecked_into()
+}
+
+async fn settle(p: jw_upload::api::UploadPromise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p.unchecked_into::<Promise>()).await
+}
+
+fn field(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(k)).unwrap()
+}
+
+/// Asserts the progress events never went back and never passed the total.
+fn assert_progress_honest(h: &Harness) {
+    let s = h.seen.borrow();
+    let mut last = 0.0;
+    for &(loaded, total) in &s.progress {
+        assert!(loaded >= last, "progress went back: {last} -> {loaded}");
+        assert!(loaded <= total, "progress {loaded} over total {total}");
+        last = loaded;
+    }
+}
+
+/// Uploads `data` by `method` and checks the stored MD5; returns the media id.
+async fn upload_and_check(h: &Harness, data: &[u8], method: &str, extra: Value) -> String {
+    let file = file_of(data, "clip.mp4", "video/mp4");
+    let mut o = json!({ "method": method, "metadata": { "title": format!("{method} test") } });
+    if let (Some(o), Some(x)) = (o.as_object_mut(), extra.as_object()) {
+        o.extend(x.clone());
+    }
+    let result = settle(h.up.upload(file, Some(options(o))))
+        .await
+        .unwrap_or_else(|e| panic!("{method} upload failed: {:?}", field(&e, "message")));
+    let id = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(field(&result, "method").as_string().unwrap(), method);
+    let record = stored(&id).await;
+    assert_eq!(
+        record["md5"].as_str(),
+        Some(md5_hex(data).as_str()),
+        "{method}: server MD5 differs: {record}"
+    );
+    assert_eq!(record["size"].as_u64(), Some(data.len() as u64));
+    assert_progress_honest(h);
+    id
+}
+
+#[wasm_bindgen_test]
+async fn s3_upload_arrives_intact() {
+    clear_faults().await;
+    let h = uploader(json!({})).await;
+    upload_and_check(&h, &bytes(700_000, 1), "s3", json!({})).await;
+}
+
+#[wasm_bindgen_test]
+async fn form_upload_arrives_intact() {
+    clear_faults().await;
+    let h = uploader(json!({})).await;
+    upload_and_check(&h, &bytes(500_000, 2), "form", json!({})).await;
+}
+
+#[wasm_bindgen_test]
+async fn resumable_upload_arrives_intact() {
+    clear_faults().await;
+    let h = uploader(json!({})).await;
+    upload_and_check(&h, &bytes(3 * MIB + 123, 3), "resumable", json!({})).await;
+}
+
+#[wasm_bindgen_test]
+async fn multipart_upload_arrives_intact() {
+    clear_faults().await;
+    let h = uploader(json!({ "partSize": 5 * MIB })).await;
+    upload_and_check(&h, &bytes(11 * MIB + 17, 4), "multipart", json!({})).await;
+    let parts = h
+        .seen
+        .borrow()
+        .names
+        .iter()
+        .filter(|n| *n == "partcomplete")
+        .count();
+    assert_eq!(parts, 3, "11 MiB in 5 MiB parts is 3 parts");
+}
+
+#[wasm_bindgen_test]
+async fn thumbnail_upload_for_a_video() {
+    clear_faults().await;
+    let h = uploader(json!({})).await;
+    let video = upload_and_check(&h, &bytes(200_000, 5), "s3", json!({})).await;
+    let h = uploader(json!({})).await;
+    let image = bytes(40_000, 6);
+    let file = file_of(&image, "thumb.jpg", "image/jpeg");
+    let o = json!({ "method": "form", "resource": "thumbnail", "videoKey": video });
+    let result = settle(h.up.upload(file, Some(options(o)))).await.unwrap();
+    let key = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(key, video, "a thumbnail is addressed by its video's key");
+    let record = stored(&format!("{key}?resource=thumbnail")).await;
+    assert_eq!(record["resource"].as_str(), Some("thumbnail"));
+    assert_eq!(record["md5"].as_str(), Some(md5_hex(&image).as_str()));
+}
+
+#[wasm_bindgen_test]
+async fn s3_refuses_a_file_over_5_gib_before_any_request() {
+    let h = uploader(json!({})).await;
+    // A File-like object: the uploader reads `size`, `name` and `type`, and would slice it.
+    let fake = Object::new();
+    Reflect::set(&fake, &"name".into(), &"huge.mp4".into()).unwrap();
+    Reflect::set(
+        &fake,
+        &"size".into(),
+        &JsValue::from_f64(6.0 * 1024.0 * 1024.0 * 1024.0),
+    )
+    .unwrap();
+    Reflect::set(&fake, &"type".into(), &"video/mp4".into()).unwrap();
+    let before = sim_json("GET", "/_sim/log", None)
+        .await
+        .as_array()
+        .map_or(0, |a| a.len());
+    let err = settle(h.up.upload(
+        fake.unchecked_into(),
+        Some(options(json!({ "method": "s3" }))),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(
+        field(&err, "code").as_string().unwrap(),
+        "too_large_for_method"
+    );
+    assert_eq!(field(&err, "retryable").as_bool(), Some(false));
+    let after = sim_json("GET", "/_sim/log", None)
+        .await
+        .as_array()
+        .map_or(0, |a| a.len());
+    assert_eq!(before, after, "no request may reach the platform");
+}
+
+#[wasm_bindgen_test]
+async fn multipart_recovers_from_503_and_reset() {
+    set_faults(json!([
+        { "target": "part", "nth": 1, "fault": { "kind": "status", "status": 503 } },
+        { "target": "part", "nth": 3, "fault": { "kind": "reset", "after_bytes": 1_000_000 } },
+    ]))
+    .await;
+    let h = uploader(json!({ "partSize": 5 * MIB, "parallel": 2 })).await;
+    upload_and_check(&h, &bytes(12 * MIB, 7), "multipart", json!({})).await;
+    clear_faults().await;
+    assert!(
+        h.seen.borrow().names.iter().any(|n| n == "retry"),
+        "the failures must have been retried"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn s3_recovers_from_a_reset_mid_body() {
+    set_faults(json!([
+        { "target": "s3", "nth": 1, "fault": { "kind": "reset", "after_bytes": 300_000 } },
+    ]))
+    .await;
+    let h = uploader(json!({})).await;
+    upload_and_check(&h, &bytes(900_000, 8), "s3", json!({})).await;
+    clear_faults().await;
+}
+
+#[wasm_bindgen_test]
+async fn expired_part_link_is_renewed_without_resending_done_parts() {
+    set_faults(json!([
+        { "target": "part", "nth": 2, "fault": { "kind": "expire" } },
+    ]))
+    .await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
+    upload_and_check(&h, &bytes(15 * MIB + 1, 9), "multipart", json!({})).await;
+    clear_faults().await;
+    let log = sim_json("GET", "/_sim/log", None).await;
+    let puts: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "part" && e["method"] == "PUT")
+        .collect();
+    // 4 parts, one refused as expired and sent again: 5 PUTs, and part 1 only once.
+    assert_eq!(puts.len(), 5, "part PUTs: {puts:?}");
+    let lists = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "parts_list")
+        .count();
+    assert!(
+        lists >= 2,
+        "the expiry must have been answered by a fresh listing"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn pause_then_resume_completes() {
+    set_faults(json!([
+        { "target": "part", "probability": 1.0, "fault": { "kind": "bandwidth", "bytes_per_sec": 4 * MIB } },
+    ]))
+    .await;
+    let h = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
+    let data = bytes(10 * MIB + 5, 10);
+    let file = file_of(&data, "clip.mp4", "video/mp4");
+    let promise =
+        h.up.upload(file, Some(options(json!({ "method": "multipart" }))));
+    // Wait until bytes flow, then pause.
+    for _ in 0..100 {
+        if !h.seen.borrow().progress.is_empty() {
+            break;
+        }
+        sleep(50).await;
+    }
+    h.up.pause();
+    assert_eq!(
+        h.up.requests_in_flight(),
+        0,
+        "pause aborts what is in flight"
+    );
+    let paused_at = h.seen.borrow().progress.len();
+    sleep(500).await;
+    assert!(
+        h.seen.borrow().names.iter().any(|n| n == "statechange"),
+        "state changes are reported"
+    );
+    assert_eq!(
+        h.seen.borrow().progress.len(),
+        paused_at,
+        "no progress while paused"
+    );
+    clear_faults().await;
+    h.up.resume();
+    let result = settle(promise).await.unwrap();
+    let id = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(
+        stored(&id).await["md5"].as_str(),
+        Some(md5_hex(&data).as_str())
+    );
+    assert_progress_honest(&h);
+}
+
+#[wasm_bindgen_test]
+async fn cancel_leaves_no_request_running() {
+    set_faults(json!([
+        { "target": "resumable", "probability": 1.0, "fault": { "kind": "bandwidth", "bytes_per_sec": 2 * MIB } },
+    ]))
+    .await;
+    let h = uploader(json!({})).await;
+    let file = file_of(&bytes(8 * MIB, 11), "clip.mp4", "video/mp4");
+    let promise =
+        h.up.upload(file, Some(options(json!({ "method": "resumable" }))));
+    for _ in 0..100 {
+        if !h.seen.borrow().progress.is_empty() {
+            break;
+        }
+        sleep(50).await;
+    }
+    h.up.cancel();
+    assert_eq!(h.up.requests_in_flight(), 0);
+    let err = settle(promise).await.unwrap_err();
+    assert_eq!(field(&err, "code").as_string().unwrap(), "cancelled");
+    sleep(300).await;
+    let count = |log: &Value| log.as_array().map_or(0, |a| a.len());
+    let before = count(&sim_json("GET", "/_sim/log", None).await);
+    sleep(1500).await;
+    let after = sim_json("GET", "/_sim/log", None).await;
+    // Only our own two admin reads may appear after the cancel.
+    let new: Vec<&Value> = after.as_array().unwrap()[before..]
+        .iter()
+        .filter(|e| !e["path"].as_str().unwrap_or("").starts_with("/_sim"))
+        .collect();
+    assert!(new.is_empty(), "requests after cancel: {new:?}");
+    clear_faults().await;
+}
+
+#[wasm_bindgen_test]
+async fn fetch_upload_is_followed_until_ready() {
+    clear_faults().await;
+    // xtask serves this file from the backend's static folder (loopback, so the sim fetches it).
+    let url = format!("{}/fixtures/clip.bin", backend());
+    let fixture_md5 = option_env!("JW_FIXTURE_MD5").expect("run through `cargo xtask test`");
+    let h = uploader(json!({})).await;
+    let result = settle(h.up.import_url(
+        url.clone(),
+        jw_upload::api::to_js(&json!({ "title": "fetched" })),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(field(&result, "method").as_string().unwrap(), "fetch");
+    let id = field(&result, "mediaId").as_string().unwrap();
+    for _ in 0..200 {
+        if h.seen
+            .borrow()
+            .names
+            .iter()
+            .any(|n| n == "ready" || n == "error")
+        {
+            break;
+        }
+        sleep(100).await;
+    }
+    let names = h.seen.borrow().names.clone();
+    assert!(names.iter().any(|n| n == "ready"), "events: {names:?}");
+    assert_eq!(stored(&id).await["md5"].as_str(), Some(fixture_md5));
+}
