@@ -43,7 +43,7 @@ fn print_help() {
          cargo xtask demo    build the demo page, start the simulator and the backend, print the URL\n\
          cargo xtask test    run every test: native tests of all crates, then browser tests in headless Chromium\n\
          \n\
-         test options: --native-only, --browser-only"
+         test options: --only native|wasm|e2e, and after `--` arguments for Playwright"
     );
 }
 
@@ -53,12 +53,20 @@ fn workspace_root() -> PathBuf {
     here.parent().unwrap_or(here).to_path_buf()
 }
 
-/// `cargo xtask test`: every test of the project.
+/// `cargo xtask test [--only native|wasm|e2e] [-- PLAYWRIGHT ARGS]`: every test of the project.
 fn test(root: &Path, args: &[String]) -> Result<(), String> {
-    let native = !args.iter().any(|a| a == "--browser-only");
-    let browser = !args.iter().any(|a| a == "--native-only");
+    let (ours, extra) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let only = ours
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| ours.get(i + 1))
+        .map(String::as_str);
+    let run = |phase: &str| only.is_none_or(|o| o == phase);
     setup::all(root)?;
-    if native {
+    if run("native") {
         step("native tests of every crate");
         cargo(
             root,
@@ -68,54 +76,106 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
         step("native unit tests of the browser crate");
         cargo(root, &["test", "-p", "jw-upload", "--lib"], &[])?;
     }
-    if browser {
+    if run("wasm") || run("e2e") {
         step("building the simulator and the backend");
         cargo(
             root,
             &["build", "-p", "jw-platform-sim", "-p", "jw-upload-backend"],
             &[],
         )?;
-        let data = tempdir(root, "sim-test")?;
-        let web = tempdir(root, "web-static")?;
-        let fixture_md5 = write_fixtures(&web)?;
-        let sim = Service::start_sim(root, &data)?;
-        // The test page's origin is fixed so the backend can allow it (CORS + CSRF origin).
-        let page = format!("127.0.0.1:{}", procs::free_port()?);
-        let backend = Service::start_backend(
-            root,
-            "debug",
-            &format!("127.0.0.1:{}", procs::free_port()?),
-            &sim.url(),
-            &web,
-            &format!("http://{page}"),
-        )?;
-        step("browser tests (wasm-bindgen-test in headless Chromium, against the simulator)");
-        let (sim_url, backend_url) = (sim.url(), backend.url());
-        cargo(
-            root,
-            &[
-                "test",
-                "-p",
-                "jw-upload",
-                "--target",
-                "wasm32-unknown-unknown",
-            ],
-            &[
-                ("CHROMEDRIVER", "/usr/bin/chromedriver"),
-                ("JW_SIM_URL", sim_url.as_str()),
-                ("JW_BACKEND_URL", backend_url.as_str()),
-                ("JW_FIXTURE_MD5", fixture_md5.as_str()),
-                ("WASM_BINDGEN_TEST_ADDRESS", page.as_str()),
-                ("WASM_BINDGEN_TEST_TIMEOUT", "300"),
-            ],
-        )?;
-        step("the README's curl sessions, against the simulator");
-        curl_sessions(root, &sim_url)?;
-        drop(backend);
-        drop(sim);
+    }
+    if run("wasm") {
+        wasm_tests(root)?;
+    }
+    if run("e2e") {
+        e2e_tests(root, extra)?;
     }
     println!("xtask: all tests passed");
     Ok(())
+}
+
+/// wasm-bindgen-test in headless Chromium against the simulator and the backend, then the
+/// README's curl sessions.
+fn wasm_tests(root: &Path) -> Result<(), String> {
+    let data = tempdir(root, "sim-test")?;
+    let web = tempdir(root, "web-static")?;
+    let fixture_md5 = write_fixtures(&web)?;
+    let sim = Service::start_sim(root, &data)?;
+    // The test page's origin is fixed so the backend can allow it (CORS + CSRF origin).
+    let page = format!("127.0.0.1:{}", procs::free_port()?);
+    let backend = Service::start_backend(
+        root,
+        "debug",
+        &format!("127.0.0.1:{}", procs::free_port()?),
+        &sim.url(),
+        &web,
+        &format!("http://{page}"),
+    )?;
+    step("browser tests (wasm-bindgen-test in headless Chromium, against the simulator)");
+    let (sim_url, backend_url) = (sim.url(), backend.url());
+    cargo(
+        root,
+        &[
+            "test",
+            "-p",
+            "jw-upload",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+        &[
+            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            ("JW_SIM_URL", sim_url.as_str()),
+            ("JW_BACKEND_URL", backend_url.as_str()),
+            ("JW_FIXTURE_MD5", fixture_md5.as_str()),
+            ("WASM_BINDGEN_TEST_ADDRESS", page.as_str()),
+            ("WASM_BINDGEN_TEST_TIMEOUT", "300"),
+        ],
+    )?;
+    step("the README's curl sessions, against the simulator");
+    curl_sessions(root, &sim_url)
+}
+
+/// Playwright suites (tests/e2e) against the demo page served by the backend, with the
+/// simulator behind it.
+fn e2e_tests(root: &Path, extra: &[String]) -> Result<(), String> {
+    build_demo(root)?;
+    let data = tempdir(root, "sim-e2e")?;
+    let sim = Service::start_sim(root, &data)?;
+    let backend = Service::start_backend(
+        root,
+        "debug",
+        &format!("127.0.0.1:{}", procs::free_port()?),
+        &sim.url(),
+        &root.join("www/dist"),
+        "",
+    )?;
+    step("Playwright suites in headless Chromium (tests/e2e)");
+    let (sim_url, demo_url) = (sim.url(), backend.url());
+    let path = setup::path_with_node_bin(root);
+    let mut args = vec!["test", "-c", "tests/e2e/playwright.config.mjs"];
+    args.extend(extra.iter().map(String::as_str));
+    procs::run(
+        root,
+        "playwright",
+        &args,
+        &[
+            ("PATH", path.as_str()),
+            ("JW_SIM_URL", sim_url.as_str()),
+            ("JW_DEMO_URL", demo_url.as_str()),
+        ],
+    )
+}
+
+/// Builds the demo page into www/dist (release wasm, wasm-opt from node_modules).
+fn build_demo(root: &Path) -> Result<(), String> {
+    step("building the demo page with trunk (release, wasm-opt from node_modules)");
+    let path = setup::path_with_node_bin(root);
+    run(
+        root,
+        "trunk",
+        &["build", "--release", "--offline"],
+        &[("PATH", path.as_str())],
+    )
 }
 
 /// `cargo xtask demo`: simulator + backend + the demo page, until Ctrl-C.
@@ -127,14 +187,7 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
         .map(String::as_str)
         .unwrap_or("4000");
     setup::all(root)?;
-    step("building the demo page with trunk (release, wasm-opt from node_modules)");
-    let path = setup::path_with_node_bin(root);
-    run(
-        root,
-        "trunk",
-        &["build", "--release", "--offline"],
-        &[("PATH", path.as_str())],
-    )?;
+    build_demo(root)?;
     step("building the simulator and the backend");
     cargo(
         root,
