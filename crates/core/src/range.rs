@@ -8,9 +8,24 @@ use std::fmt;
 use std::ops::Range;
 
 /// A set of byte ranges, kept sorted, disjoint and merged (no two ranges touch).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RangeSet {
     ranges: Vec<(u64, u64)>,
+}
+
+impl<'de> Deserialize<'de> for RangeSet {
+    /// Reads `{"ranges":[[start,end],...]}` and restores the invariants (a stored record may
+    /// have been tampered with): empty ranges dropped, the rest sorted and merged.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            ranges: Vec<(u64, u64)>,
+        }
+        let raw = Raw::deserialize(d)?;
+        Ok(RangeSet::from_ranges(
+            raw.ranges.into_iter().map(|(s, e)| s..e),
+        ))
+    }
 }
 
 impl RangeSet {
@@ -298,6 +313,15 @@ mod tests {
         assert_eq!(have.next_missing(&RangeSet::new(), 40, 3), Some(10..13));
         let full = RangeSet::from_ranges([0..40]);
         assert_eq!(full.next_missing(&busy, 40, 3), None);
+    }
+
+    #[test]
+    fn stored_sets_are_normalized() {
+        let s: RangeSet =
+            serde_json::from_str(r#"{"ranges":[[50,60],[9,3],[0,10],[10,20]]}"#).unwrap();
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![0..20, 50..60]);
+        let back: RangeSet = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
     }
 
     #[test]

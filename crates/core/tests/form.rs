@@ -194,3 +194,17 @@ fn busy_backend_is_asked_again_after_a_pause() {
     up.handle_timeout(Millis(2010));
     assert_eq!(asks(&mut up), 1);
 }
+
+#[test]
+fn cancel_while_processing_only_stops_following() {
+    let mut c = cfg();
+    c.status = Some(StatusConfig::new("http://backend/api/media/{id}"));
+    let mut h = Harness::new(c, FormServer::new(SIZE));
+    h.status_script = vec![Response::new(200, r#"{"id":"K1","status":"processing"}"#)];
+    h.run_until(|h| h.up.state() == State::Processing);
+    let now = h.now;
+    h.up.cancel(now);
+    assert_eq!(h.run(), State::Done);
+    assert!(h.error().is_none());
+    assert_eq!(h.up.result().unwrap().media_id, "K1");
+}

@@ -298,3 +298,33 @@ fn refused_token_renewal_is_credentials_expired() {
     );
     assert_eq!(e.platform_code.as_deref(), Some("bad_request"));
 }
+
+#[test]
+fn tampered_snapshots_are_refused_not_panicked_on() {
+    let mut h = harness(MultipartServer::new(SIZE));
+    h.run_until(|h| h.sent.len() >= 3);
+    let good = serde_json::to_value(h.up.snapshot()).unwrap();
+    let restore = |v: &serde_json::Value, size: u64| {
+        let mut c = cfg();
+        c.size = size;
+        let snap: jw_upload_core::Snapshot = serde_json::from_value(v.clone()).unwrap();
+        Upload::restore(c, snap, Millis(0))
+            .map(|_| ())
+            .map_err(|e| e.code)
+    };
+    assert_eq!(restore(&good, SIZE), Ok(()));
+    assert_eq!(restore(&good, SIZE + 1), Err(ErrorCode::InvalidConfig));
+    let mut v = good.clone();
+    v["version"] = 99.into();
+    assert_eq!(restore(&v, SIZE), Err(ErrorCode::InvalidConfig));
+    let mut v = good.clone();
+    v["method"] = "s3".into();
+    assert_eq!(restore(&v, SIZE), Err(ErrorCode::InvalidConfig));
+    let mut v = good.clone();
+    v["machine"]["Multipart"]["page_length"] = 0.into();
+    v["machine"]["Multipart"]["parts"] = serde_json::json!([]);
+    assert_eq!(restore(&v, SIZE), Ok(()));
+    let mut v = good.clone();
+    v["machine"]["Multipart"]["plan"]["ranges"] = serde_json::json!([[0, 10], [10, 20]]);
+    assert_eq!(restore(&v, SIZE), Err(ErrorCode::InvalidReply));
+}

@@ -34,12 +34,16 @@ impl Upload {
     }
 
     /// Cancels: aborts every request; the upload fails with code `cancelled`.
+    /// After the bytes are in, it only stops following processing (the state becomes `Done`).
     pub fn cancel(&mut self, now: Millis) {
-        if self.outcome == Outcome::Failed {
-            return;
+        match self.outcome {
+            Outcome::Failed => return,
+            Outcome::Finished(_) => {
+                self.follower = None;
+                self.abort_all(true);
+            }
+            Outcome::Running => self.fail(UploadError::cancelled()),
         }
-        self.follower = None;
-        self.fail(UploadError::cancelled());
         self.after(now);
     }
 

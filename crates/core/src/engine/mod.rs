@@ -36,6 +36,9 @@ enum Outcome {
     Failed,
 }
 
+/// Format version of [`Snapshot`].
+pub const SNAPSHOT_VERSION: u32 = 1;
+
 /// A resumable record of an upload (serde): what was planned and acknowledged, the
 /// credentials, and the driver's digests. No file bytes and no API secret.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -131,15 +134,24 @@ impl Upload {
     /// parts, resumable sends a chunk from byte 0); s3 and form start over. With stored
     /// credentials it starts at once, else it asks for them.
     pub fn restore(cfg: Config, snap: Snapshot, now: Millis) -> Result<Upload, UploadError> {
-        if snap.size != cfg.size {
-            return Err(UploadError::new(
+        let refuse = |why: &str| {
+            Err(UploadError::new(
                 ErrorCode::InvalidConfig,
-                "The stored upload is for a file of another size.",
+                format!("The stored upload cannot be resumed: {why}."),
                 false,
-            ));
+            ))
+        };
+        if snap.version != SNAPSHOT_VERSION {
+            return refuse("it was written by another version");
+        }
+        if snap.size != cfg.size {
+            return refuse("it is for a file of another size");
+        }
+        if snap.machine.method() != snap.method {
+            return refuse("it is inconsistent");
         }
         let mut machine = snap.machine;
-        machine.restored();
+        machine.restored(&cfg)?;
         let mut u = Self::with_machine(cfg, snap.method, machine);
         u.digests = snap
             .digests
@@ -157,7 +169,7 @@ impl Upload {
     /// A serializable record for resuming later (e.g. after a reload).
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            version: 1,
+            version: SNAPSHOT_VERSION,
             size: self.cfg.size,
             method: self.method,
             media_id: self.media_id().map(str::to_string),

@@ -234,15 +234,27 @@ impl Machine {
         }
     }
 
+    /// The method this machine runs.
+    pub fn method(&self) -> Method {
+        match self {
+            Machine::Fetch => Method::Fetch,
+            Machine::S3(_) => Method::S3,
+            Machine::Form(_) => Method::Form,
+            Machine::Resumable(_) => Method::Resumable,
+            Machine::Multipart(_) => Method::Multipart,
+        }
+    }
+
     /// After a restore from a snapshot: nothing is in flight, the server is asked again.
-    pub fn restored(&mut self) {
+    pub fn restored(&mut self, cfg: &Config) -> Result<(), UploadError> {
         match self {
             Machine::Fetch => {}
             Machine::S3(m) => m.requeue(),
             Machine::Form(m) => m.requeue(),
             Machine::Resumable(m) => m.restored(),
-            Machine::Multipart(m) => m.restored(),
+            Machine::Multipart(m) => m.restored(cfg)?,
         }
+        Ok(())
     }
 }
 

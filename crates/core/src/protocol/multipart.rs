@@ -127,16 +127,24 @@ impl Multipart {
     }
 
     /// After a restore: the server's listing is the truth, links are gone, no re-cutting.
-    pub fn restored(&mut self) {
-        for p in &mut self.parts {
-            p.state = PartState::Pending;
+    /// A record that does not fit the file is refused.
+    pub fn restored(&mut self, cfg: &Config) -> Result<(), UploadError> {
+        self.plan.validate()?;
+        if self.plan.size() != cfg.size {
+            return Err(UploadError::invalid_reply(
+                "the stored plan is for another file",
+            ));
         }
+        self.parts = vec![pending(); self.plan.len() as usize];
+        self.page_length = self.page_length.clamp(1, MAX_PARTS as u32);
+        self.begun = self.begun.min(self.plan.len());
         self.adaptive = false;
         self.links.clear();
         self.listed.clear();
         self.want.clear();
         self.listing = None;
         self.completing = false;
+        Ok(())
     }
 
     fn page_of(&self, part: u32) -> u32 {

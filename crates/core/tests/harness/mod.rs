@@ -105,6 +105,8 @@ enum Delivery {
 pub struct Sent {
     pub req: Request,
     pub at: Millis,
+    /// Order among sends and deliveries.
+    pub order: u64,
 }
 
 pub struct Harness<S: Server> {
@@ -122,7 +124,9 @@ pub struct Harness<S: Server> {
     /// Round-trip latency.
     pub latency_ms: u64,
     pub cred_requests: usize,
-    pub delivered: HashMap<RequestId, Millis>,
+    /// When (in send/delivery order) each response reached the engine.
+    pub delivered: HashMap<RequestId, u64>,
+    order: u64,
     /// Replies to media status polls, in order (the last one repeats).
     pub status_script: Vec<Response>,
 }
@@ -149,6 +153,7 @@ impl<S: Server> Harness<S> {
             latency_ms: 20,
             cred_requests: 0,
             delivered: HashMap::new(),
+            order: 0,
             status_script: Vec::new(),
         }
     }
@@ -215,7 +220,12 @@ impl<S: Server> Harness<S> {
         } else {
             self.server.handle(&req, &mut self.src, self.now)
         };
-        self.sent.push(Sent { req, at: self.now });
+        self.order += 1;
+        self.sent.push(Sent {
+            req,
+            at: self.now,
+            order: self.order,
+        });
         let t = |bytes: u64, h: &Self| {
             Millis(h.now.0 + h.latency_ms / 2 + bytes / h.bytes_per_ms.max(1))
         };
@@ -261,7 +271,8 @@ impl<S: Server> Harness<S> {
             match d {
                 Delivery::Progress(b) => self.up.handle_progress(id, b, self.now),
                 Delivery::Response(r) => {
-                    self.delivered.insert(id, self.now);
+                    self.order += 1;
+                    self.delivered.insert(id, self.order);
                     self.up.handle_response(id, r, self.now)
                 }
                 Delivery::Failure(k) => self.up.handle_failure(id, k, self.now),
@@ -361,7 +372,7 @@ impl<S: Server> Harness<S> {
     /// Asserts nothing the server acknowledged (in a reply the engine got) was sent again.
     pub fn check_no_resend(&self) {
         servers::assert_no_resend(&self.sent, self.server.acks(), |id, at| {
-            self.delivered.get(&id).is_some_and(|t| *t <= at)
+            self.delivered.get(&id).is_some_and(|t| *t < at)
         });
     }
 

@@ -634,14 +634,14 @@ impl Server for MultipartServer {
 pub fn assert_no_resend(
     sent: &[super::Sent],
     acks: &Acks,
-    delivered_before: impl Fn(RequestId, Millis) -> bool,
+    delivered_before: impl Fn(RequestId, u64) -> bool,
 ) {
     for s in sent {
         let Some(r) = s.req.body.source_range() else {
             continue;
         };
         for (id, a) in &acks.0 {
-            if *id != s.req.id && delivered_before(*id, s.at) {
+            if *id != s.req.id && delivered_before(*id, s.order) {
                 let overlap = r.end.min(a.end).saturating_sub(r.start.max(a.start));
                 assert_eq!(
                     overlap, 0,
