@@ -97,8 +97,8 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
 /// wasm-bindgen-test in headless Chromium against the simulator and the backend, then the
 /// README's curl sessions.
 fn wasm_tests(root: &Path) -> Result<(), String> {
-    let data = tempdir(root, "sim-test")?;
-    let web = tempdir(root, "web-static")?;
+    let data = tempdir(root, &format!("sim-test-{}", std::process::id()))?;
+    let web = tempdir(root, &format!("web-static-{}", std::process::id()))?;
     let fixture_md5 = write_fixtures(&web)?;
     let sim = Service::start_sim(root, &data)?;
     // The test page's origin is fixed so the backend can allow it (CORS + CSRF origin).
@@ -138,15 +138,17 @@ fn wasm_tests(root: &Path) -> Result<(), String> {
 /// Playwright suites (tests/e2e) against the demo page served by the backend, with the
 /// simulator behind it.
 fn e2e_tests(root: &Path, extra: &[String]) -> Result<(), String> {
-    build_demo(root)?;
-    let data = tempdir(root, "sim-e2e")?;
+    // Per-run folders, so two runs on one machine never share a build or simulator data.
+    let dist = tempdir(root, &format!("e2e-dist-{}", std::process::id()))?;
+    build_demo(root, &dist)?;
+    let data = tempdir(root, &format!("sim-e2e-{}", std::process::id()))?;
     let sim = Service::start_sim(root, &data)?;
     let backend = Service::start_backend(
         root,
         "debug",
         &format!("127.0.0.1:{}", procs::free_port()?),
         &sim.url(),
-        &root.join("www/dist"),
+        &dist,
         "",
     )?;
     step("Playwright suites in headless Chromium (tests/e2e)");
@@ -166,14 +168,15 @@ fn e2e_tests(root: &Path, extra: &[String]) -> Result<(), String> {
     )
 }
 
-/// Builds the demo page into www/dist (release wasm, wasm-opt from node_modules).
-fn build_demo(root: &Path) -> Result<(), String> {
+/// Builds the demo page into `dist` (release wasm, wasm-opt from node_modules).
+fn build_demo(root: &Path, dist: &Path) -> Result<(), String> {
     step("building the demo page with trunk (release, wasm-opt from node_modules)");
     let path = setup::path_with_node_bin(root);
+    let dist = dist.display().to_string();
     run(
         root,
         "trunk",
-        &["build", "--release", "--offline"],
+        &["build", "--release", "--offline", "--dist", dist.as_str()],
         &[("PATH", path.as_str())],
     )
 }
@@ -187,7 +190,7 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
         .map(String::as_str)
         .unwrap_or("4000");
     setup::all(root)?;
-    build_demo(root)?;
+    build_demo(root, &root.join("www/dist"))?;
     step("building the simulator and the backend");
     cargo(
         root,
@@ -255,12 +258,27 @@ fn write_fixtures(web: &Path) -> Result<String, String> {
     Ok(format!("{:x}", md5::Md5::digest(&data)))
 }
 
-/// A fresh, empty folder under `target/` for a test run.
-fn tempdir(root: &Path, name: &str) -> Result<PathBuf, String> {
+/// A fresh, empty folder under `target/` for a test run, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(root: &Path, name: &str) -> Result<TempDir, String> {
     let dir = root.join("target").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
+    Ok(TempDir(dir))
 }
 
 /// Prints a step header.
