@@ -341,56 +341,66 @@ fn metadata_of(opts: &JsValue, name: &str) -> serde_json::Value {
     m
 }
 
+/// Where credentials come from, per `UploaderOptions` (`getUpload`, or `endpoint` + `headers`
+/// + `withCredentials`). Shared with the UI (feature `ui`).
+pub(crate) fn credential_source(o: &JsValue) -> CredentialSource {
+    if let Some(f) = get(o, "getUpload").and_then(|f| f.dyn_into::<Function>().ok()) {
+        return CredentialSource::Callback(f);
+    }
+    let headers = get(o, "headers")
+        .map(|h| {
+            Object::entries(&h.unchecked_into())
+                .iter()
+                .filter_map(|pair| {
+                    let pair: js_sys::Array = pair.unchecked_into();
+                    Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    CredentialSource::Endpoint {
+        url: get_str(o, "endpoint").unwrap_or_default(),
+        headers,
+        include_cookies: get(o, "withCredentials").and_then(|v| v.as_bool()) == Some(true),
+    }
+}
+
+/// Applies `UploaderOptions` (`uploadApiBase`, `parallel`, `partSize`, `stallTimeout`, `verify`,
+/// `statusEndpoint`) and the clock/seed to `cfg`. Shared with the UI (feature `ui`).
+pub(crate) fn configure(o: &JsValue, cfg: &mut Config) {
+    if let Some(base) = get_str(o, "uploadApiBase") {
+        cfg.upload_api_base = base;
+    }
+    if let Some(n) = get_num(o, "parallel").filter(|n| *n >= 1.0) {
+        cfg.part_parallel = n as usize;
+        cfg.chunk_parallel = (n as usize).min(cfg.chunk_parallel.max(1));
+    }
+    if let Some(n) = get_num(o, "partSize").and_then(source::bytes_from_f64) {
+        cfg.fixed_part_size = Some(n);
+    }
+    if let Some(ms) = get_num(o, "stallTimeout").filter(|n| *n > 0.0) {
+        cfg.stall_timeout = Duration::from_millis(ms as u64);
+    }
+    if let Some(v) = get(o, "verify").and_then(|v| v.as_bool()) {
+        cfg.verify = v;
+    }
+    if let Some(url) = get_str(o, "statusEndpoint") {
+        cfg.status = Some(StatusConfig::new(format!(
+            "{}/{{id}}",
+            url.trim_end_matches('/')
+        )));
+    }
+    cfg.seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    cfg.wall_clock_offset_ms = Some(timer::wall_now_ms() as i64 - timer::now().0 as i64);
+}
+
 impl Uploader {
     fn credential_source(&self) -> CredentialSource {
-        let o = &self.shared.options;
-        if let Some(f) = get(o, "getUpload").and_then(|f| f.dyn_into::<Function>().ok()) {
-            return CredentialSource::Callback(f);
-        }
-        let headers = get(o, "headers")
-            .map(|h| {
-                Object::entries(&h.unchecked_into())
-                    .iter()
-                    .filter_map(|pair| {
-                        let pair: js_sys::Array = pair.unchecked_into();
-                        Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        CredentialSource::Endpoint {
-            url: get_str(o, "endpoint").unwrap_or_default(),
-            headers,
-            include_cookies: get(o, "withCredentials").and_then(|v| v.as_bool()) == Some(true),
-        }
+        credential_source(&self.shared.options)
     }
 
     fn configure(&self, cfg: &mut Config) {
-        let o = &self.shared.options;
-        if let Some(base) = get_str(o, "uploadApiBase") {
-            cfg.upload_api_base = base;
-        }
-        if let Some(n) = get_num(o, "parallel").filter(|n| *n >= 1.0) {
-            cfg.part_parallel = n as usize;
-            cfg.chunk_parallel = (n as usize).min(cfg.chunk_parallel.max(1));
-        }
-        if let Some(n) = get_num(o, "partSize").and_then(source::bytes_from_f64) {
-            cfg.fixed_part_size = Some(n);
-        }
-        if let Some(ms) = get_num(o, "stallTimeout").filter(|n| *n > 0.0) {
-            cfg.stall_timeout = Duration::from_millis(ms as u64);
-        }
-        if let Some(v) = get(o, "verify").and_then(|v| v.as_bool()) {
-            cfg.verify = v;
-        }
-        if let Some(url) = get_str(o, "statusEndpoint") {
-            cfg.status = Some(StatusConfig::new(format!(
-                "{}/{{id}}",
-                url.trim_end_matches('/')
-            )));
-        }
-        cfg.seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        cfg.wall_clock_offset_ms = Some(timer::wall_now_ms() as i64 - timer::now().0 as i64);
+        configure(&self.shared.options, cfg);
     }
 
     fn md5_worker(&self) -> Option<Rc<Md5Worker>> {
