@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-60}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-for t in range_report replies engine_replies; do
+for t in range_report replies engine_replies snapshot; do
   echo "== fuzz $t for ${secs}s"
-  cargo +nightly fuzz run "$t" -- -max_total_time="$secs" 2>&1 | grep -E "^Done|SUMMARY|panicked|ERROR" || true
+  mkdir -p "corpus/$t"
+  seeds=(); [ -d "seeds/$t" ] && seeds=("seeds/$t")
+  cargo +nightly fuzz run "$t" "corpus/$t" "${seeds[@]}" -- -max_total_time="$secs" 2>&1 \
+    | grep -E "^Done|SUMMARY|panicked|ERROR" || true
 done
