@@ -242,3 +242,21 @@ fn no_digest_means_no_check() {
     assert_eq!(up.state(), State::Done);
     assert_eq!(up.result().unwrap().md5.as_deref(), Some("feed"));
 }
+
+#[test]
+fn retry_after_outlives_resume_and_online() {
+    let mut s = S3Server::new(SIZE);
+    s.faults
+        .add(Target::S3, 1, 1, Fault::Status(503, Some("20".into())));
+    let mut h = harness(s);
+    h.run_until(|h| matches!(h.up.state(), State::Retrying { .. }));
+    let t429 = h.now;
+    h.up.set_online(false, t429);
+    h.up.set_online(true, Millis(t429.0 + 1000));
+    h.up.pause(Millis(t429.0 + 2000));
+    h.up.resume(Millis(t429.0 + 3000));
+    assert_eq!(h.up.poll_request(Millis(t429.0 + 19_000)), None);
+    h.now = Millis(t429.0 + 3000);
+    assert_eq!(h.run(), State::Done);
+    assert!(h.sent[1].at.0 >= t429.0 + 20_000);
+}

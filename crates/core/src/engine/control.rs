@@ -23,13 +23,14 @@ impl Upload {
         self.after(now);
     }
 
-    /// Resumes after a pause, at once (a pending retry pause is dropped).
+    /// Resumes after a pause, at once: a pending backoff is dropped, but not a wait the server
+    /// asked for with `Retry-After`.
     pub fn resume(&mut self, now: Millis) {
         if !self.paused {
             return;
         }
         self.paused = false;
-        self.pause_until = None;
+        self.pause_until = self.server_wait.filter(|t| *t > now);
         self.after(now);
     }
 
@@ -48,14 +49,14 @@ impl Upload {
     }
 
     /// The browser went offline or online. Offline: no new requests, and failures cost no
-    /// attempt. Online: go on at once.
+    /// attempt. Online: go on at once (but not before a `Retry-After` the server asked for).
     pub fn set_online(&mut self, online: bool, now: Millis) {
         if self.online == online {
             return;
         }
         self.online = online;
         if online {
-            self.pause_until = None;
+            self.pause_until = self.server_wait.filter(|t| *t > now);
         }
         self.after(now);
     }
@@ -100,6 +101,10 @@ impl Upload {
             .retry
             .delay(self.attempt.max(1), self.jitter.next_unit(), retry_after);
         let until = now + delay;
+        if let Some(ra) = retry_after {
+            let floor = now + ra.min(self.cfg.retry.max_retry_after);
+            self.server_wait = Some(self.server_wait.map_or(floor, |t| t.max(floor)));
+        }
         if self.pause_until.is_none_or(|t| t < until) {
             self.pause_until = Some(until);
             self.last_retry = (self.attempt.max(1), delay, reason);

@@ -75,6 +75,8 @@ pub struct Upload {
     attempt: u32,
     renewals: u32,
     pause_until: Option<Millis>,
+    /// The latest end of a `Retry-After` wait: kept through resume and coming back online.
+    server_wait: Option<Millis>,
     last_retry: (u32, Duration, RetryReason),
     last_error: Option<UploadError>,
     jitter: Jitter,
@@ -117,6 +119,7 @@ impl Upload {
             attempt: 0,
             renewals: 0,
             pause_until: None,
+            server_wait: None,
             last_retry: (0, Duration::ZERO, RetryReason::Network),
             last_error: None,
             paused: false,
