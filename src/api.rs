@@ -1,7 +1,7 @@
 //! The JS API: `new Uploader(options)`, `upload(file, opts)`, `importUrl(url, metadata)`,
 //! `pause()`, `resume()`, `cancel()`, and typed events on an `EventTarget`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -11,12 +11,14 @@ use jw_upload_core::{
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Blob, CustomEvent, CustomEventInit, EventTarget, File};
 
 use crate::driver::{CredentialSource, Driver, Sink, UploadInfo};
 use crate::md5::Md5Worker;
 use crate::source;
 use crate::timer;
+use crate::{probe, store};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -111,6 +113,9 @@ extern "C" {
     /// `UploadOptions` in TypeScript.
     #[wasm_bindgen(typescript_type = "UploadOptions")]
     pub type UploadOptions;
+    /// `File | FileSystemFileHandle` in TypeScript.
+    #[wasm_bindgen(typescript_type = "File | FileSystemFileHandle")]
+    pub type UploadSource;
     /// `Promise<UploadResult>` in TypeScript.
     #[wasm_bindgen(typescript_type = "Promise<UploadResult>")]
     pub type UploadPromise;
@@ -183,6 +188,9 @@ struct Shared {
     options: JsValue,
     target: EventTarget,
     driver: RefCell<Option<Driver>>,
+    /// Set while an upload is being prepared (file handle, checks, resume lookup); `cancel()`
+    /// flips it so the upload never starts.
+    starting: RefCell<Option<Rc<Cell<bool>>>>,
     md5: RefCell<Option<Rc<Md5Worker>>>,
 }
 
@@ -210,50 +218,51 @@ impl Uploader {
                 options,
                 target,
                 driver: RefCell::new(None),
+                starting: RefCell::new(None),
                 md5: RefCell::new(None),
             }),
         })
     }
 
-    /// Uploads `file`; resolves with `{mediaId, size, md5, method}` once the platform has all
-    /// the bytes, rejects with an `Error` carrying `code`, `status`, `retryable`.
-    pub fn upload(&self, file: File, options: Option<UploadOptions>) -> UploadPromise {
+    /// Uploads `source` (a `File`, or a `FileSystemFileHandle` from the File System Access
+    /// picker, which is kept so a reload can resume without choosing the file again); resolves
+    /// with `{mediaId, size, md5, method}` once the platform has all the bytes, rejects with an
+    /// `Error` carrying `code`, `status`, `retryable`. Choosing a file whose upload was
+    /// interrupted (same name, size, date and first/last 64 KiB) continues it.
+    pub fn upload(&self, source: UploadSource, options: Option<UploadOptions>) -> UploadPromise {
         let opts: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        let blob: &Blob = file.as_ref();
-        let info = UploadInfo {
-            name: file.name(),
-            size: source::size_of(blob),
-            content_type: blob.type_(),
-            metadata: metadata_of(&opts, &file.name()),
-            resource: get_str(&opts, "resource"),
-            video_key: get_str(&opts, "videoKey"),
-            download_url: None,
-        };
-        let mut cfg = Config::new(info.size, info.name.clone(), info.content_type.clone());
-        cfg.method = match get_str(&opts, "method").as_deref() {
-            None | Some("auto") | Some("") => None,
-            Some(m) => match parse_enum::<Method>(m) {
-                Some(m) => Some(m),
-                None => {
-                    return reject(usage_error(
-                        "invalid_options",
-                        &format!("unknown method `{m}`"),
-                    ))
-                }
-            },
-        };
-        if let Some(r) = info.resource.as_deref() {
-            match parse_enum::<Resource>(r) {
-                Some(r) => cfg.resource = r,
-                None => {
-                    return reject(usage_error(
-                        "invalid_options",
-                        &format!("unknown resource `{r}`"),
-                    ))
-                }
+        let source: JsValue = source.into();
+        let shared = self.shared.clone();
+        self.start(move |cancelled| async move {
+            let (file, handle) = resolve_source(source).await?;
+            let (mut cfg, info) = plan_file(&file, &opts)?;
+            configure(&shared.options, &mut cfg);
+            if cfg.verify && shared.md5_worker().is_none() {
+                cfg.verify = false;
             }
-        }
-        self.run(cfg, Some(blob.clone()), info)
+            let check_duration = cfg.resource == Resource::Video
+                && cfg.method != Some(Method::Fetch)
+                && probe::is_media(&file);
+            // Limits first (no read, no request), then the 2-second rule, then resume.
+            jw_upload_core::Upload::new(cfg.clone(), timer::now()).map_err(|e| js_error(&e))?;
+            if check_duration {
+                let seconds = probe::video_duration(&file).await;
+                jw_upload_core::check_duration(seconds).map_err(|e| js_error(&e))?;
+            }
+            let (upload, key, _restored) = store::new_or_restored(cfg, &file)
+                .await
+                .map_err(|e| js_error(&e))?;
+            if cancelled.get() {
+                return Err(js_error(&UploadError::cancelled()));
+            }
+            Ok((
+                upload,
+                Some(file.unchecked_into::<Blob>()),
+                info,
+                key,
+                handle,
+            ))
+        })
     }
 
     /// Asks the platform to fetch `url` itself (a fetch upload); resolves like `upload`.
@@ -268,7 +277,14 @@ impl Uploader {
             download_url: Some(url.clone()),
             ..UploadInfo::default()
         };
-        self.run(Config::fetch(url), None, info)
+        let shared = self.shared.clone();
+        self.start(move |_| async move {
+            let mut cfg = Config::fetch(url);
+            configure(&shared.options, &mut cfg);
+            let upload =
+                jw_upload_core::Upload::new(cfg, timer::now()).map_err(|e| js_error(&e))?;
+            Ok((upload, None, info, None, None))
+        })
     }
 
     /// Pauses the upload (requests in flight are aborted; acknowledged bytes are kept).
@@ -287,6 +303,9 @@ impl Uploader {
 
     /// Cancels the upload: every request is aborted, none starts after.
     pub fn cancel(&self) {
+        if let Some(flag) = self.shared.starting.borrow_mut().take() {
+            flag.set(true);
+        }
         let d = self.shared.driver.borrow_mut().take();
         if let Some(d) = d {
             d.cancel();
@@ -394,17 +413,66 @@ pub(crate) fn configure(o: &JsValue, cfg: &mut Config) {
     cfg.wall_clock_offset_ms = Some(timer::wall_now_ms() as i64 - timer::now().0 as i64);
 }
 
-impl Uploader {
-    fn credential_source(&self) -> CredentialSource {
-        credential_source(&self.shared.options)
-    }
+/// What an upload needs to start: the engine, the file, what the backend is told, the resume
+/// record key, and the file's `FileSystemFileHandle`.
+type Prepared = (
+    jw_upload_core::Upload,
+    Option<Blob>,
+    UploadInfo,
+    Option<String>,
+    Option<JsValue>,
+);
 
-    fn configure(&self, cfg: &mut Config) {
-        configure(&self.shared.options, cfg);
+/// A `File`, or the `File` of a `FileSystemFileHandle` (kept for resuming).
+async fn resolve_source(source: JsValue) -> Result<(File, Option<JsValue>), JsValue> {
+    if source.is_instance_of::<File>() {
+        return Ok((source.unchecked_into(), None));
     }
+    let get_file = get(&source, "getFile").and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(get_file) = get_file {
+        let file = JsFuture::from(Promise::resolve(&get_file.call0(&source)?)).await?;
+        return Ok((file.unchecked_into(), Some(source)));
+    }
+    // A File-like object (name, size, type, slice): accepted as it is.
+    if get(&source, "size").is_some() {
+        return Ok((source.unchecked_into(), None));
+    }
+    Err(usage_error(
+        "invalid_options",
+        "upload(source) needs a File or a FileSystemFileHandle",
+    ))
+}
 
+/// The engine config and the backend's description of `file` for `upload(file, opts)`.
+fn plan_file(file: &File, opts: &JsValue) -> Result<(Config, UploadInfo), JsValue> {
+    let blob: &Blob = file.as_ref();
+    let info = UploadInfo {
+        name: file.name(),
+        size: source::size_of(blob),
+        content_type: blob.type_(),
+        metadata: metadata_of(opts, &file.name()),
+        resource: get_str(opts, "resource"),
+        video_key: get_str(opts, "videoKey"),
+        download_url: None,
+    };
+    let mut cfg = Config::new(info.size, info.name.clone(), info.content_type.clone());
+    cfg.method = match get_str(opts, "method").as_deref() {
+        None | Some("auto") | Some("") => None,
+        Some(m) => Some(
+            parse_enum::<Method>(m)
+                .ok_or_else(|| usage_error("invalid_options", &format!("unknown method `{m}`")))?,
+        ),
+    };
+    if let Some(r) = info.resource.as_deref() {
+        cfg.resource = parse_enum::<Resource>(r)
+            .ok_or_else(|| usage_error("invalid_options", &format!("unknown resource `{r}`")))?;
+    }
+    Ok((cfg, info))
+}
+
+impl Shared {
     fn md5_worker(&self) -> Option<Rc<Md5Worker>> {
-        let mut slot = self.shared.md5.borrow_mut();
+        let mut slot = self.md5.borrow_mut();
         if slot.is_none() {
             match Md5Worker::new() {
                 Ok(w) => *slot = Some(Rc::new(w)),
@@ -415,27 +483,25 @@ impl Uploader {
         }
         slot.clone()
     }
+}
 
-    fn run(&self, mut cfg: Config, file: Option<Blob>, info: UploadInfo) -> UploadPromise {
-        if self.shared.driver.borrow().is_some() {
+impl Uploader {
+    /// Runs `prepare` (which may read the file and ask IndexedDB), then drives the upload it
+    /// returns; the Promise settles with the upload's outcome.
+    fn start<F, Fut>(&self, prepare: F) -> UploadPromise
+    where
+        F: FnOnce(Rc<Cell<bool>>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<Prepared, JsValue>> + 'static,
+    {
+        let shared = &self.shared;
+        if shared.driver.borrow().is_some() || shared.starting.borrow().is_some() {
             return reject(usage_error(
                 "busy",
                 "this Uploader is already uploading: cancel it or use another Uploader",
             ));
         }
-        self.configure(&mut cfg);
-        let md5 = if cfg.verify && file.is_some() {
-            self.md5_worker()
-        } else {
-            None
-        };
-        if md5.is_none() {
-            cfg.verify = false;
-        }
-        let upload = match jw_upload_core::Upload::new(cfg, timer::now()) {
-            Ok(u) => u,
-            Err(e) => return reject(js_error(&e)),
-        };
+        let cancelled = Rc::new(Cell::new(false));
+        *shared.starting.borrow_mut() = Some(cancelled.clone());
         let settle: Settle = Rc::new(RefCell::new(None));
         let promise = {
             let settle = settle.clone();
@@ -443,10 +509,51 @@ impl Uploader {
                 *settle.borrow_mut() = Some((resolve, reject));
             })
         };
-        let sink = make_sink(Rc::downgrade(&self.shared), settle);
-        let driver = Driver::start(upload, file, info, self.credential_source(), md5, sink);
-        *self.shared.driver.borrow_mut() = Some(driver);
+        let weak = Rc::downgrade(shared);
+        spawn_local(async move {
+            let prepared = prepare(cancelled.clone()).await;
+            let Some(shared) = weak.upgrade() else { return };
+            shared.starting.borrow_mut().take();
+            let (upload, file, info, key, handle) = match prepared {
+                Ok(p) if !cancelled.get() => p,
+                Ok(_) => {
+                    settle_with(&settle, Err(js_error(&UploadError::cancelled())));
+                    return;
+                }
+                Err(e) => {
+                    settle_with(&settle, Err(e));
+                    return;
+                }
+            };
+            let md5 = if upload.config().verify && file.is_some() {
+                shared.md5_worker()
+            } else {
+                None
+            };
+            let sink = make_sink(Rc::downgrade(&shared), settle);
+            let driver = Driver::start(
+                upload,
+                file,
+                info,
+                credential_source(&shared.options),
+                md5,
+                sink,
+            );
+            if let Some(key) = key {
+                driver.persist_to(key, handle);
+            }
+            *shared.driver.borrow_mut() = Some(driver);
+        });
         promise.unchecked_into()
+    }
+}
+
+fn settle_with(settle: &Settle, outcome: Result<JsValue, JsValue>) {
+    if let Some((resolve, reject)) = settle.borrow_mut().take() {
+        let _ = match outcome {
+            Ok(v) => resolve.call1(&JsValue::NULL, &v),
+            Err(e) => reject.call1(&JsValue::NULL, &e),
+        };
     }
 }
 

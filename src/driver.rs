@@ -96,7 +96,18 @@ struct Inner {
     sink: Sink,
     me: Weak<RefCell<Inner>>,
     listeners: Vec<BrowserListener>,
+    resume: Option<Resume>,
 }
+
+/// Where progress is saved for resuming after a reload (see `store`).
+struct Resume {
+    key: String,
+    handle: Option<JsValue>,
+    last_save_ms: u64,
+}
+
+/// Progress is saved at most this often (besides every finished part or chunk).
+const SAVE_EVERY_MS: u64 = 1000;
 
 /// A listener on a browser object, removed when the driver is dropped.
 type BrowserListener = (web_sys::EventTarget, &'static str, Closure<dyn FnMut()>);
@@ -125,6 +136,7 @@ impl Driver {
                 sink,
                 me: me.clone(),
                 listeners: Vec::new(),
+                resume: None,
             })
         });
         listen_browser(&rc);
@@ -134,6 +146,19 @@ impl Driver {
         }
         pump(&rc);
         Driver(rc)
+    }
+
+    /// Saves the upload's progress in IndexedDB under `key` (and the file's
+    /// `FileSystemFileHandle`, when it has one) as it goes, so a reload can continue it; the
+    /// record is removed when the upload finishes or is cancelled.
+    pub fn persist_to(&self, key: String, handle: Option<JsValue>) {
+        let mut me = self.0.borrow_mut();
+        me.resume = Some(Resume {
+            key,
+            handle,
+            last_save_ms: 0,
+        });
+        me.save(true);
     }
 
     /// Pauses (in-flight requests are aborted; acknowledged bytes are kept).
@@ -146,7 +171,8 @@ impl Driver {
         with(&Rc::downgrade(&self.0), |u, now| u.resume(now));
     }
 
-    /// Cancels: every request is aborted at once and none starts after.
+    /// Cancels: every request is aborted at once and none starts after; the resume record is
+    /// removed.
     pub fn cancel(&self) {
         with(&Rc::downgrade(&self.0), |u, now| u.cancel(now));
         let mut me = self.0.borrow_mut();
@@ -154,6 +180,11 @@ impl Driver {
         me.fetches.clear();
         me.cred_call = None;
         me.timer = None;
+        if let Some(r) = me.resume.take() {
+            spawn_local(async move {
+                let _ = crate::store::remove(&r.key).await;
+            });
+        }
     }
 
     /// Requests currently in flight (for tests and diagnostics).
@@ -244,8 +275,55 @@ impl Inner {
                 break;
             }
         }
+        self.after_events(&out);
         self.arm_timer();
         out
+    }
+
+    /// Keeps the resume record in step with what the server acknowledged.
+    fn after_events(&mut self, events: &[Event]) {
+        if self.resume.is_none() || events.is_empty() {
+            return;
+        }
+        let finished = events.iter().any(|e| matches!(e, Event::Finished(_)));
+        let cancelled = events.iter().any(
+            |e| matches!(e, Event::Error(err) if err.code == jw_upload_core::ErrorCode::Cancelled),
+        );
+        if finished || cancelled {
+            if let Some(r) = self.resume.take() {
+                spawn_local(async move {
+                    let _ = crate::store::remove(&r.key).await;
+                });
+            }
+            return;
+        }
+        let milestone = events
+            .iter()
+            .any(|e| matches!(e, Event::PartComplete { .. } | Event::StateChanged { .. }));
+        self.save(milestone);
+    }
+
+    /// Saves the snapshot now if `force`, else when the last save is old enough.
+    fn save(&mut self, force: bool) {
+        let now = timer::now().0;
+        let Some(r) = self.resume.as_mut() else {
+            return;
+        };
+        if !force && now.saturating_sub(r.last_save_ms) < SAVE_EVERY_MS {
+            return;
+        }
+        r.last_save_ms = now;
+        let (key, handle) = (r.key.clone(), r.handle.clone());
+        let Ok(snapshot) = serde_json::to_string(&self.upload.snapshot()) else {
+            return;
+        };
+        spawn_local(async move {
+            if let Err(e) = crate::store::save(&key, &snapshot, handle.as_ref()).await {
+                web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "jw-upload: could not save resume record: {e}"
+                )));
+            }
+        });
     }
 
     fn arm_timer(&mut self) {

@@ -7,9 +7,13 @@
 pub mod api;
 pub mod driver;
 pub mod md5;
+pub mod probe;
 pub mod source;
+pub mod store;
 pub mod timer;
 pub mod transport;
+#[cfg(feature = "ui")]
+pub mod ui;
 
 pub use api::Uploader;
 

@@ -202,7 +202,7 @@ async fn upload_and_check(h: &Harness, data: &[u8], method: &str, extra: Value) 
     if let (Some(o), Some(x)) = (o.as_object_mut(), extra.as_object()) {
         o.extend(x.clone());
     }
-    let result = settle(h.up.upload(file, Some(options(o))))
+    let result = settle(h.up.upload(file.unchecked_into(), Some(options(o))))
         .await
         .unwrap_or_else(|e| panic!("{method} upload failed: {:?}", field(&e, "message")));
     let id = field(&result, "mediaId").as_string().unwrap();
@@ -263,7 +263,9 @@ async fn thumbnail_upload_for_a_video() {
     let image = bytes(40_000, 6);
     let file = file_of(&image, "thumb.jpg", "image/jpeg");
     let o = json!({ "method": "form", "resource": "thumbnail", "videoKey": video });
-    let result = settle(h.up.upload(file, Some(options(o)))).await.unwrap();
+    let result = settle(h.up.upload(file.unchecked_into(), Some(options(o))))
+        .await
+        .unwrap();
     let key = field(&result, "mediaId").as_string().unwrap();
     assert_eq!(key, video, "a thumbnail is addressed by its video's key");
     let record = stored(&format!("{key}?resource=thumbnail")).await;
@@ -373,8 +375,10 @@ async fn pause_then_resume_completes() {
     let h = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
     let data = bytes(10 * MIB + 5, 10);
     let file = file_of(&data, "clip.mp4", "video/mp4");
-    let promise =
-        h.up.upload(file, Some(options(json!({ "method": "multipart" }))));
+    let promise = h.up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "multipart" }))),
+    );
     // Wait until bytes flow, then pause.
     for _ in 0..100 {
         if !h.seen.borrow().progress.is_empty() {
@@ -418,8 +422,10 @@ async fn cancel_leaves_no_request_running() {
     .await;
     let h = uploader(json!({})).await;
     let file = file_of(&bytes(8 * MIB, 11), "clip.mp4", "video/mp4");
-    let promise =
-        h.up.upload(file, Some(options(json!({ "method": "resumable" }))));
+    let promise = h.up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "resumable" }))),
+    );
     for _ in 0..100 {
         if !h.seen.borrow().progress.is_empty() {
             break;
@@ -473,4 +479,135 @@ async fn fetch_upload_is_followed_until_ready() {
     let names = h.seen.borrow().names.clone();
     assert!(names.iter().any(|n| n == "ready"), "events: {names:?}");
     assert_eq!(stored(&id).await["md5"].as_str(), Some(fixture_md5));
+}
+
+/// A PCM WAV file of `seconds` of silence (8 kHz mono, 8-bit), which the browser decodes.
+fn wav(seconds: f64) -> Vec<u8> {
+    let samples = (8000.0 * seconds) as u32;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + samples).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&8000u32.to_le_bytes());
+    out.extend_from_slice(&8000u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&8u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&samples.to_le_bytes());
+    out.resize(out.len() + samples as usize, 128);
+    out
+}
+
+#[wasm_bindgen_test]
+async fn media_under_two_seconds_is_refused_before_any_request() {
+    clear_faults().await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(json!({})).await;
+    let file = file_of(&wav(1.0), "short.wav", "audio/wav");
+    let err = settle(h.up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "s3" }))),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(field(&err, "code").as_string().unwrap(), "too_short");
+    let log = sim_json("GET", "/_sim/log", None).await;
+    assert_eq!(
+        log.as_array().map_or(0, |a| a.len()),
+        0,
+        "nothing sent: {log}"
+    );
+    // Three seconds pass the check and upload.
+    let h = uploader(json!({})).await;
+    let long = wav(3.0);
+    let file = file_of(&long, "long.wav", "audio/wav");
+    let result = settle(h.up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "s3" }))),
+    ))
+    .await
+    .unwrap();
+    let id = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(
+        stored(&id).await["md5"].as_str(),
+        Some(md5_hex(&long).as_str())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_interrupted_multipart_upload_continues_after_a_reload() {
+    set_faults(json!([
+        { "target": "part", "probability": 1.0, "fault": { "kind": "bandwidth", "bytes_per_sec": 8 * MIB } },
+    ]))
+    .await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let data = bytes(16 * MIB + 3, 12);
+    let file = file_of(&data, "resume.mp4", "video/mp4");
+    let first = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
+    let _pending = first.up.upload(
+        file.clone().unchecked_into(),
+        Some(options(json!({ "method": "multipart" }))),
+    );
+    for _ in 0..200 {
+        if first
+            .seen
+            .borrow()
+            .names
+            .iter()
+            .any(|n| n == "partcomplete")
+        {
+            break;
+        }
+        sleep(50).await;
+    }
+    assert!(first
+        .seen
+        .borrow()
+        .names
+        .iter()
+        .any(|n| n == "partcomplete"));
+    // The page goes away: the uploader is dropped mid-upload (its requests are aborted).
+    drop(first);
+    sleep(300).await;
+    clear_faults().await;
+    let second = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
+    let result = settle(second.up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "multipart" }))),
+    ))
+    .await
+    .unwrap();
+    let id = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(
+        stored(&id).await["md5"].as_str(),
+        Some(md5_hex(&data).as_str())
+    );
+    let log = sim_json("GET", "/_sim/log", None).await;
+    let creates = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "v2_api" && e["method"] == "POST")
+        .count();
+    assert_eq!(
+        creates, 1,
+        "the second page continues the same media: {log}"
+    );
+    let part1 = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            let path = e["path"].as_str().unwrap_or("");
+            e["target"] == "part" && (path.ends_with("/parts/1") || path.contains("/parts/1?"))
+        })
+        .filter(|e| e["status"] == 200)
+        .count();
+    assert_eq!(
+        part1, 1,
+        "part 1 was stored before the reload and is not sent again"
+    );
 }
