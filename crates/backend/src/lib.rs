@@ -8,6 +8,7 @@
 mod config;
 mod csrf;
 mod error;
+mod pages;
 mod platform;
 mod routes;
 mod server;
@@ -17,6 +18,7 @@ mod upload;
 pub use config::{Config, ConfigError, DEFAULT_API_BASE, DEFAULT_LISTEN};
 pub use csrf::{COOKIE_NAME as CSRF_COOKIE, HEADER_NAME as CSRF_HEADER};
 pub use error::ApiError;
+pub use pages::{escape_html, form_action};
 pub use routes::{app, content_security_policy};
 pub use server::{spawn, BackendServer};
 pub use sign::{canonical_query, pct_encode, sign_v1};

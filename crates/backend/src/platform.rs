@@ -26,6 +26,18 @@ pub struct Relayed {
     body: Bytes,
 }
 
+impl Relayed {
+    /// The platform's HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The platform's body (secrets already scrubbed).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
 impl IntoResponse for Relayed {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.body).into_response();

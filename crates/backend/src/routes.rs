@@ -1,4 +1,5 @@
-//! The router: `/api/csrf`, `/api/uploads`, `/api/media/{id}`, and the optional static dir.
+//! The router: `/api/csrf`, `/api/uploads`, `/api/media/{id}`, `/api/config`, the form-upload
+//! pages (`/upload-form`, `/upload-done`), and the optional static dir.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::config::Config;
 use crate::csrf;
 use crate::error::ApiError;
+use crate::pages::{self, PagesState};
 use crate::platform::Platform;
 use crate::upload::{self, PlatformCall};
 
@@ -38,8 +40,18 @@ pub fn app(config: Config) -> Router {
         platform: Platform::new(&config),
         allowed_origins: config.allowed_origins.clone(),
     });
+    let pages = Arc::new(PagesState {
+        platform: Platform::new(&config),
+        api_base: config.api_base.trim_end_matches('/').to_owned(),
+        simulator: config.uses_loopback_platform(),
+        csp: content_security_policy(&config),
+    });
     let api = Router::new()
         .route("/csrf", get(get_csrf))
+        .route(
+            "/config",
+            get(pages::config_handler).with_state(pages.clone()),
+        )
         .route("/uploads", post(post_upload))
         .route("/media/{id}", get(get_media))
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
@@ -57,7 +69,11 @@ pub fn app(config: Config) -> Router {
         Some(cors) => api.layer(cors),
         None => api,
     };
-    let router = Router::new().nest("/api", api);
+    let router = Router::new()
+        .route("/upload-form", get(pages::upload_form_handler))
+        .route("/upload-done", get(pages::upload_done_handler))
+        .with_state(pages)
+        .nest("/api", api);
     let router = match &config.static_dir {
         Some(dir) => {
             let csp = HeaderValue::from_str(&content_security_policy(&config))

@@ -1,0 +1,147 @@
+//! `/api/config` and the no-JavaScript form upload: `/upload-form` renders a plain form posting
+//! to a minted form-upload URL; posting a file there (as a browser would) lands on
+//! `/upload-done` with the media key, and the simulator holds the file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jw_upload_backend::{escape_html, form_action, spawn, Config};
+use md5::{Digest, Md5};
+use serde_json::{json, Value};
+
+async fn env() -> (
+    jw_platform_sim::SimServer,
+    jw_upload_backend::BackendServer,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
+    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    let backend = spawn(Config {
+        api_base: sim.url(),
+        site_id: sim_cfg.site_id.clone(),
+        api_key: sim_cfg.api_key.clone(),
+        api_secret: sim_cfg.api_secret.clone(),
+        v2_secret: sim_cfg.v2_secret.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    (sim, backend, dir)
+}
+
+#[tokio::test]
+async fn config_names_the_upload_api_base() {
+    let (sim, backend, _dir) = env().await;
+    let r = reqwest::get(format!("{}/api/config", backend.url()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({ "upload_api_base": sim.url(), "simulator": true })
+    );
+}
+
+#[tokio::test]
+async fn the_plain_form_uploads_and_redirects_to_the_done_page() {
+    let (sim, backend, _dir) = env().await;
+    let page = reqwest::get(format!("{}/upload-form", backend.url()))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<jw-upload "), "{html}");
+    assert!(html.contains(r#"<script type="module" src="/jw-upload-element.js">"#));
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "{html}"
+    );
+    let action = html
+        .split(r#"<form action=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(action.starts_with(&sim.url()), "{action}");
+    assert!(action.contains("redirect_address="), "{action}");
+
+    // What a browser with JavaScript off does: post the form, follow the 303.
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let boundary = "----jwuFormBoundary7MA4YWxk";
+    let mut form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"clip.mp4\"\r\n\
+         Content-Type: video/mp4\r\n\r\n"
+    )
+    .into_bytes();
+    form.extend_from_slice(&data);
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let done = reqwest::Client::new()
+        .post(&action)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(
+        done.url().path().ends_with("/upload-done"),
+        "{}",
+        done.url()
+    );
+    let body = done.text().await.unwrap();
+    let key = body
+        .split(r#"data-testid="done-key">"#)
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    let stored: Value = reqwest::get(format!("{}/_sim/media/{key}", sim.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["md5"], format!("{:x}", Md5::digest(&data)));
+}
+
+#[tokio::test]
+async fn done_page_shows_keys_as_text_only() {
+    let (_sim, backend, _dir) = env().await;
+    let body = reqwest::get(format!(
+        "{}/upload-done?video_key=%3Cscript%3Ex",
+        backend.url()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(!body.contains("<script>x"));
+    assert!(body.contains("No upload was named"));
+}
+
+#[test]
+fn helpers() {
+    assert_eq!(
+        escape_html(r#"<a href="x">&'"#),
+        "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+    );
+    let reply = json!({"link":{"protocol":"http","address":"127.0.0.1:4010","path":"/v1/videos/upload",
+        "query":{"key":"K","token":"T+/"}}});
+    assert_eq!(
+        form_action(&reply, "http://x/done").unwrap(),
+        "http://127.0.0.1:4010/v1/videos/upload?api_format=json&key=K&token=T%2B%2F&redirect_address=http%3A%2F%2Fx%2Fdone"
+    );
+}
