@@ -42,8 +42,10 @@ impl StatusConfig {
     }
 }
 
-/// Everything the engine needs to know about one upload.
+/// Everything the engine needs to know about one upload. Deserializing fills missing fields
+/// with the defaults of [`Config::new`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Config {
     /// File size in bytes (0 for fetch).
     pub size: u64,
@@ -95,6 +97,12 @@ pub struct Config {
     pub status: Option<StatusConfig>,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Config::new(0, "", "")
+    }
+}
+
 impl Config {
     /// A config for uploading `size` bytes named `file_name`, with defaults.
     pub fn new(size: u64, file_name: impl Into<String>, content_type: impl Into<String>) -> Self {
@@ -142,5 +150,23 @@ impl Config {
     pub fn with_method(mut self, m: Method) -> Self {
         self.method = Some(m);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_json_takes_defaults() {
+        let c: Result<Config, _> = serde_json::from_str(
+            r#"{"size":10,"file_name":"a.mp4","method":"multipart","stall_timeout":5000}"#,
+        );
+        let c = c.unwrap_or_default();
+        assert_eq!((c.size, c.method), (10, Some(Method::Multipart)));
+        assert_eq!(c.stall_timeout, Duration::from_secs(5));
+        assert_eq!(c.part_parallel, 4);
+        assert_eq!(c.part_sizing, Sizing::parts());
+        assert_eq!(c.chunk_sizing, Sizing::chunks());
     }
 }

@@ -168,3 +168,54 @@ pub enum Event {
     /// The upload failed (state `Failed`), or processing failed.
     Error(UploadError),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(e: &Event) -> String {
+        serde_json::to_string(e).unwrap_or_default()
+    }
+
+    #[test]
+    fn event_json_shapes_are_stable() {
+        let retrying = Event::StateChanged {
+            state: State::Retrying {
+                attempt: 2,
+                delay: Duration::from_millis(1500),
+                reason: RetryReason::Status { status: 503 },
+            },
+        };
+        assert_eq!(
+            json(&retrying),
+            r#"{"type":"state_changed","state":{"state":"retrying","attempt":2,"delay":1500,"reason":{"reason":"status","status":503}}}"#
+        );
+        let p = Event::Progress(Progress {
+            loaded: 5,
+            total: 10,
+            bytes_per_second: Some(2.0),
+            eta: Some(Duration::from_millis(2500)),
+        });
+        assert_eq!(
+            json(&p),
+            r#"{"type":"progress","loaded":5,"total":10,"bytes_per_second":2.0,"eta":2500}"#
+        );
+        let need = Event::NeedDigest { range: 0..9 };
+        assert_eq!(
+            json(&need),
+            r#"{"type":"need_digest","range":{"start":0,"end":9}}"#
+        );
+        let err = Event::Error(UploadError::cancelled());
+        assert!(json(&err).starts_with(r#"{"type":"error","code":"cancelled","message":"#));
+        let fin = Event::Finished(UploadResult {
+            media_id: "K".into(),
+            size: Some(3),
+            md5: None,
+            method: Method::S3,
+        });
+        assert_eq!(
+            json(&fin),
+            r#"{"type":"finished","media_id":"K","size":3,"md5":null,"method":"s3"}"#
+        );
+    }
+}

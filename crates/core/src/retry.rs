@@ -6,6 +6,7 @@ use std::time::Duration;
 
 /// How an upload retries. Attempts count consecutive failures without committed progress.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RetryPolicy {
     /// Delay ceiling of the first retry (before jitter).
     #[serde(with = "crate::time::ms")]
