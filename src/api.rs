@@ -77,6 +77,15 @@ export interface UploadResult {
   method: UploadMethod;
 }
 
+/** An interrupted upload this browser can continue (`Uploader.pendingUploads()`). */
+export interface PendingUpload {
+  key: string;
+  name: string;
+  size: number;
+  savedAt: number;
+  handle?: FileSystemFileHandle;
+}
+
 /** Errors are `Error`s with these fields. */
 export interface UploadErrorFields {
   code: string;
@@ -116,6 +125,9 @@ extern "C" {
     /// `File | FileSystemFileHandle` in TypeScript.
     #[wasm_bindgen(typescript_type = "File | FileSystemFileHandle")]
     pub type UploadSource;
+    /// `Promise<PendingUpload[]>` in TypeScript.
+    #[wasm_bindgen(typescript_type = "Promise<PendingUpload[]>")]
+    pub type PendingPromise;
     /// `Promise<UploadResult>` in TypeScript.
     #[wasm_bindgen(typescript_type = "Promise<UploadResult>")]
     pub type UploadPromise;
@@ -310,6 +322,30 @@ impl Uploader {
         if let Some(d) = d {
             d.cancel();
         }
+    }
+
+    /// Interrupted uploads this browser can continue: `[{key, name, size, savedAt, handle?}]`.
+    /// An entry with a `handle` (a `FileSystemFileHandle`) continues with
+    /// `upload(entry.handle)` after `handle.requestPermission({mode: "read"})`; one without
+    /// continues when the user chooses the same file again.
+    #[wasm_bindgen(js_name = pendingUploads)]
+    pub fn pending_uploads() -> PendingPromise {
+        wasm_bindgen_futures::future_to_promise(async {
+            let items = store::pending().await.map_err(|e| JsValue::from_str(&e))?;
+            Ok(items.into_iter().collect::<js_sys::Array>().into())
+        })
+        .unchecked_into()
+    }
+
+    /// Forgets an interrupted upload (its record; the platform's partial upload expires).
+    #[wasm_bindgen(js_name = forgetPending)]
+    pub fn forget_pending(key: String) -> Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            store::remove(&key)
+                .await
+                .map_err(|e| JsValue::from_str(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Requests in flight right now (0 after `cancel()`).

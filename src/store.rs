@@ -113,10 +113,19 @@ pub struct Record {
     pub handle: Option<JsValue>,
 }
 
-/// Saves the record for `key`.
+/// Saves the record for `key` (a fingerprint: `name|size|lastModified|md5|md5`).
 pub async fn save(key: &str, snapshot: &str, handle: Option<&JsValue>) -> Result<(), String> {
     let value = Object::new();
     let set = |k: &str, v: &JsValue| Reflect::set(&value, &k.into(), v).map(|_| ());
+    set("key", &key.into()).map_err(|e| js_message(&e))?;
+    let mut fields = key.rsplitn(5, '|').skip(3);
+    let size = fields
+        .next()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let name = fields.next().unwrap_or("");
+    set("name", &name.into()).map_err(|e| js_message(&e))?;
+    set("size", &size.into()).map_err(|e| js_message(&e))?;
     set("snapshot", &snapshot.into()).map_err(|e| js_message(&e))?;
     set("savedAt", &(timer::wall_now_ms() as f64).into()).map_err(|e| js_message(&e))?;
     if let Some(h) = handle {
@@ -154,6 +163,30 @@ pub async fn load(key: &str) -> Result<Option<Record>, String> {
         saved_at,
         handle,
     }))
+}
+
+/// Every unexpired record, for a page that offers to continue interrupted uploads: plain
+/// objects `{key, name, size, savedAt, handle?}` (no snapshot: it holds upload links).
+pub async fn pending() -> Result<Vec<JsValue>, String> {
+    let all = with_store(IdbTransactionMode::Readonly, |s| s.get_all(), |v| v).await?;
+    let now = timer::wall_now_ms();
+    let mut out = Vec::new();
+    for v in js_sys::Array::from(&all).iter() {
+        let get = |k: &str| Reflect::get(&v, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let saved = get("savedAt").as_f64().unwrap_or(0.0) as u64;
+        if now.saturating_sub(saved) > TTL_MS {
+            continue;
+        }
+        let item = Object::new();
+        for k in ["key", "name", "size", "savedAt", "handle"] {
+            let value = get(k);
+            if !value.is_undefined() {
+                let _ = Reflect::set(&item, &k.into(), &value);
+            }
+        }
+        out.push(item.into());
+    }
+    Ok(out)
 }
 
 /// Removes the record for `key`.

@@ -573,6 +573,20 @@ async fn an_interrupted_multipart_upload_continues_after_a_reload() {
     drop(first);
     sleep(300).await;
     clear_faults().await;
+    let pending = |name: &'static str| async move {
+        let list = JsFuture::from(Uploader::pending_uploads().unchecked_into::<Promise>())
+            .await
+            .unwrap();
+        Array::from(&list)
+            .iter()
+            .filter(|e| field(e, "name").as_string().as_deref() == Some(name))
+            .count()
+    };
+    assert_eq!(
+        pending("resume.mp4").await,
+        1,
+        "the interrupted upload is listed"
+    );
     let second = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
     let result = settle(second.up.upload(
         file.unchecked_into(),
@@ -610,4 +624,36 @@ async fn an_interrupted_multipart_upload_continues_after_a_reload() {
         part1, 1,
         "part 1 was stored before the reload and is not sent again"
     );
+    sleep(200).await;
+    assert_eq!(
+        pending("resume.mp4").await,
+        0,
+        "a finished upload leaves no record"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_form_token_is_renewed_through_the_backend() {
+    set_faults(json!([
+        { "target": "form", "nth": 1, "fault": { "kind": "expire" } },
+    ]))
+    .await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(json!({})).await;
+    let id = upload_and_check(&h, &bytes(400_000, 13), "form", json!({})).await;
+    clear_faults().await;
+    let log = sim_json("GET", "/_sim/log", None).await;
+    let calls: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "v1_api")
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert_eq!(
+        calls,
+        vec!["/v1/videos/create", "/v1/videos/update"],
+        "the expired token is re-minted for the same media by the backend"
+    );
+    assert!(!id.is_empty());
 }

@@ -1,0 +1,68 @@
+// Type-checked with `tsc --strict` by `cargo xtask test`: the uploader's published typings
+// describe how a page uses it (options, the upload Promise, typed events, errors).
+import init, { Uploader } from "../../target/ts-check/jw-upload.js";
+import type {
+  PendingUpload,
+  ProgressDetail,
+  UploadErrorFields,
+  UploadResult,
+  UploaderOptions,
+} from "../../target/ts-check/jw-upload.js";
+
+export async function uploadOne(file: File): Promise<string> {
+  await init();
+  const options: UploaderOptions = {
+    endpoint: "/api/uploads",
+    headers: { "X-CSRF-Token": "token" },
+    statusEndpoint: "/api/media",
+    parallel: 4,
+  };
+  const up = new Uploader(options);
+  up.addEventListener("progress", (e: CustomEvent) => {
+    const p = e.detail as ProgressDetail;
+    const percent: number = (100 * p.loaded) / p.total;
+    console.log(percent.toFixed(1), p.bytesPerSecond ?? 0, p.eta ?? Infinity);
+  });
+  try {
+    const result: UploadResult = await up.upload(file, { method: "auto", metadata: { title: file.name } });
+    const id: string = result.mediaId;
+    const md5: string | null = result.md5;
+    return `${id} ${md5 ?? ""} ${result.method}`;
+  } catch (e) {
+    const err = e as Error & UploadErrorFields;
+    const code: string = err.code;
+    const retry: boolean = err.retryable;
+    return `${code} ${retry} ${err.status ?? 0}`;
+  } finally {
+    up.pause();
+    up.resume();
+    up.cancel();
+  }
+}
+
+export async function continuePending(up: Uploader): Promise<number> {
+  const pending: PendingUpload[] = await Uploader.pendingUploads();
+  for (const p of pending) {
+    if (p.handle) {
+      await up.upload(p.handle);
+    } else {
+      await Uploader.forgetPending(p.key);
+    }
+  }
+  return pending.length;
+}
+
+export function importOne(up: Uploader): Promise<UploadResult> {
+  return up.importUrl("https://example.com/video.mp4", { title: "imported" });
+}
+
+export function misuse(up: Uploader, file: File): void {
+  // @ts-expect-error: the method must be one the platform knows
+  void up.upload(file, { method: "ftp" });
+  // @ts-expect-error: the endpoint is a URL string
+  void new Uploader({ endpoint: 42 });
+  // @ts-expect-error: a Blob is not an upload source (it has no name)
+  void up.upload(new Blob(["x"]));
+  // @ts-expect-error: results carry no secret or token
+  void up.upload(file).then((r) => r.uploadToken);
+}
