@@ -132,7 +132,34 @@ fn wasm_tests(root: &Path) -> Result<(), String> {
         ],
     )?;
     step("the README's curl sessions, against the simulator");
-    curl_sessions(root, &sim_url)
+    curl_sessions(root, &sim_url)?;
+    typings(root)
+}
+
+/// Type-checks tests/ts/usage.ts with `tsc --strict` against the generated `.d.ts`.
+fn typings(root: &Path) -> Result<(), String> {
+    step("TypeScript typings (tsc --strict on tests/ts/usage.ts)");
+    cargo(
+        root,
+        &["build", "-p", "jw-upload", "--target", "wasm32-unknown-unknown"],
+        &[],
+    )?;
+    let out = root.join("target/ts-check");
+    let wasm = root.join("target/wasm32-unknown-unknown/debug/jw_upload.wasm");
+    let (out, wasm) = (out.display().to_string(), wasm.display().to_string());
+    run(
+        root,
+        "wasm-bindgen",
+        &["--target", "web", "--out-dir", &out, "--out-name", "jw-upload", &wasm],
+        &[],
+    )?;
+    let path = setup::path_with_node_bin(root);
+    run(
+        root,
+        "tsc",
+        &["-p", "tests/ts/tsconfig.json"],
+        &[("PATH", path.as_str())],
+    )
 }
 
 /// Playwright suites (tests/e2e) against the demo page served by the backend, with the
