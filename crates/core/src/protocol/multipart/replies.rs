@@ -1,0 +1,216 @@
+//! multipart replies: the parts listing, part PUTs (ETag checked against the part's MD5),
+//! complete (reconciled by listing again when refused); and the driver's digests.
+
+use super::{Multipart, PartState, MAX_RECONCILES};
+use crate::error::UploadError;
+use crate::event::{Event, RetryReason, UploadResult};
+use crate::io::{RequestKind, Response};
+use crate::method::Method;
+use crate::plan::MAX_PARTS;
+use crate::protocol::{fallback, rejected, Ctx, Verdict};
+use crate::reply::{normalize_etag, PartsPage, PlatformError};
+use std::ops::Range;
+
+impl Multipart {
+    /// Checks part `n` (Stored) against its digest.
+    pub(super) fn verify(&mut self, n: u32, ctx: &mut Ctx<'_>) -> Verdict {
+        let i = n as usize - 1;
+        let PartState::Stored { etag } = self.parts[i].state.clone() else {
+            return Verdict::Continue;
+        };
+        let Some(range) = self.plan.part(n) else {
+            return Verdict::Continue;
+        };
+        if ctx.cfg.verify {
+            let Some(etag) = &etag else {
+                return Verdict::Continue; // learned from a listing before complete
+            };
+            let Some(digest) = ctx.digest(&range) else {
+                return Verdict::Continue;
+            };
+            if !digest.is_empty() && !etag.eq_ignore_ascii_case(&digest) {
+                self.parts[i].mismatches += 1;
+                self.parts[i].state = PartState::Pending;
+                ctx.progress.set_committed(self.committed());
+                if self.parts[i].mismatches >= 2 {
+                    return Verdict::Fail(UploadError::integrity(format!(
+                        "part {n}: ETag {etag}, MD5 {digest}"
+                    )));
+                }
+                return Verdict::Continue;
+            }
+        }
+        self.parts[i].state = PartState::Verified { etag: etag.clone() };
+        ctx.events.push_back(Event::PartComplete {
+            part: n,
+            range,
+            etag,
+        });
+        Verdict::Progress
+    }
+
+    pub(super) fn verify_all(&mut self, ctx: &mut Ctx<'_>) -> Verdict {
+        let mut out = Verdict::Continue;
+        for n in 1..=self.plan.len() {
+            match self.verify(n, ctx) {
+                Verdict::Continue => {}
+                Verdict::Progress => out = Verdict::Progress,
+                other => return other,
+            }
+        }
+        out
+    }
+
+    pub fn on_digest(&mut self, _range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
+        self.verify_all(ctx)
+    }
+
+    pub fn requeue(&mut self, kind: &RequestKind, _failed: bool) {
+        match kind {
+            RequestKind::ListParts { page } => {
+                if self.listing == Some(*page) {
+                    self.listing = None;
+                }
+                self.want.insert(*page);
+            }
+            RequestKind::PutPart { part } => {
+                if let Some(p) = self.parts.get_mut(*part as usize - 1) {
+                    if p.state == PartState::InFlight {
+                        p.state = PartState::Pending;
+                    }
+                }
+            }
+            RequestKind::Complete => self.completing = false,
+            _ => {}
+        }
+    }
+
+    pub fn on_response(
+        &mut self,
+        kind: &RequestKind,
+        resp: &Response,
+        ctx: &mut Ctx<'_>,
+    ) -> Verdict {
+        match kind {
+            RequestKind::ListParts { page } => self.on_list(*page, resp, ctx),
+            RequestKind::PutPart { part } => self.on_put(*part, resp, ctx),
+            RequestKind::Complete => self.on_complete(resp, ctx),
+            _ => Verdict::Continue,
+        }
+    }
+
+    fn on_list(&mut self, page: u32, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
+        if !resp.is_success() {
+            self.requeue(&RequestKind::ListParts { page }, true);
+            return fallback(resp, ctx);
+        }
+        self.listing = None;
+        let parsed = match PartsPage::parse(&resp.body) {
+            Ok(p) => p,
+            Err(e) => {
+                self.want.insert(page);
+                return Verdict::Retry {
+                    reason: RetryReason::Status {
+                        status: resp.status,
+                    },
+                    retry_after: None,
+                    error: Some(e),
+                };
+            }
+        };
+        self.listed.insert(page);
+        for entry in parsed.parts {
+            if entry.id == 0 || u64::from(entry.id) > MAX_PARTS {
+                continue;
+            }
+            if let Some(link) = entry.upload_link {
+                self.links.insert(entry.id, link);
+            }
+            let Some(p) = self.parts.get_mut(entry.id as usize - 1) else {
+                continue;
+            };
+            match (&entry.etag, &p.state) {
+                (Some(etag), PartState::Pending) => {
+                    p.state = PartState::Stored {
+                        etag: Some(etag.clone()),
+                    };
+                    self.begun = self.begun.max(entry.id);
+                }
+                (Some(etag), PartState::Stored { etag: None }) => {
+                    p.state = PartState::Stored {
+                        etag: Some(etag.clone()),
+                    }
+                }
+                (None, PartState::Stored { .. } | PartState::Verified { .. }) => {
+                    // The server does not hold it after all (a refused complete).
+                    p.state = PartState::Pending;
+                }
+                _ => {}
+            }
+        }
+        ctx.progress.set_committed(self.committed());
+        self.verify_all(ctx)
+    }
+
+    fn on_put(&mut self, n: u32, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
+        let i = n as usize - 1;
+        if self.parts.get(i).map(|p| &p.state) != Some(&PartState::InFlight) {
+            return Verdict::Continue;
+        }
+        if resp.is_success() {
+            let etag = resp.header("ETag").map(normalize_etag);
+            if etag.is_none() && ctx.cfg.verify {
+                // The ETag was not readable (CORS): the listing will tell it.
+                let page = self.page_of(n);
+                self.listed.remove(&page);
+            }
+            self.parts[i].state = PartState::Stored { etag };
+            ctx.progress.set_committed(self.committed());
+            return match self.verify(n, ctx) {
+                Verdict::Continue => Verdict::Progress,
+                v => v,
+            };
+        }
+        self.parts[i].state = PartState::Pending;
+        if resp.status == 403 {
+            // The signed link expired (or was refused): list its page again for a fresh one.
+            self.links.remove(&n);
+            let page = self.page_of(n);
+            self.listed.remove(&page);
+            self.want.insert(page);
+            return Verdict::Retry {
+                reason: RetryReason::LinkExpired,
+                retry_after: None,
+                error: Some(rejected(resp)),
+            };
+        }
+        fallback(resp, ctx)
+    }
+
+    fn on_complete(&mut self, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
+        self.completing = false;
+        if resp.is_success() {
+            self.done = true;
+            ctx.progress.finish();
+            return Verdict::Done(UploadResult {
+                media_id: self.media_id.clone().unwrap_or_default(),
+                size: Some(self.plan.size()),
+                md5: None,
+                method: Method::Multipart,
+            });
+        }
+        let pe = PlatformError::parse(&resp.body);
+        if resp.status == 400 && pe.code.as_deref() == Some("missing_parts") {
+            self.reconciles += 1;
+            if self.reconciles > MAX_RECONCILES {
+                return Verdict::Fail(rejected(resp));
+            }
+            // Ask the server what it holds, page by page.
+            self.listed.clear();
+            let pages = self.page_of(self.plan.len());
+            self.want.extend(1..=pages);
+            return Verdict::Continue;
+        }
+        fallback(resp, ctx)
+    }
+}

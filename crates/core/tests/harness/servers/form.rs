@@ -1,0 +1,114 @@
+//! Fake form upload endpoint.
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
+
+use super::{generic, status, Acks, Fault, Faults, Target, S3_EXPIRED};
+use crate::harness::{Outcome, Server, Source};
+use jw_upload_core::range::{content_range, RangeReport, RangeSet};
+use jw_upload_core::{Body, Millis, Request, RequestKind, Response};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+pub struct FormServer {
+    pub size: u64,
+    pub epoch: u32,
+    pub expired: bool,
+    pub stored: Option<Range<u64>>,
+    pub faults: Faults,
+    pub acks: Acks,
+    pub object: &'static str,
+}
+
+impl FormServer {
+    pub fn new(size: u64) -> Self {
+        FormServer {
+            size,
+            epoch: 1,
+            expired: false,
+            stored: None,
+            faults: Faults::default(),
+            acks: Acks::default(),
+            object: "video",
+        }
+    }
+}
+
+impl Server for FormServer {
+    fn credentials(&mut self, renewal: Option<&str>) -> Response {
+        if renewal.is_some() && self.expired {
+            self.epoch += 1;
+            self.expired = false;
+        }
+        Response::new(
+            200,
+            format!(
+                r#"{{"status":"ok","media":{{"type":"video","key":"K1"}},"link":{{"protocol":"http",
+                "address":"sim","path":"/v1/videos/upload","query":{{"key":"K1","token":"tok{}"}}}},
+                "session_id":"S1"}}"#,
+                self.epoch
+            ),
+        )
+    }
+
+    fn handle(&mut self, req: &Request, src: &mut Source, _now: Millis) -> Outcome {
+        assert_eq!(req.kind, RequestKind::FormPost);
+        let range = match &req.body {
+            Body::Form { field, range, .. } => {
+                assert_eq!(field, "file");
+                range.clone()
+            }
+            b => panic!("form body {b:?}"),
+        };
+        assert_eq!(range, 0..self.size);
+        assert!(req.url.contains("api_format=json&key=K1"), "{}", req.url);
+        let len = self.size;
+        let fault = self.faults.check(Target::Form);
+        if !req.url.ends_with(&format!("token=tok{}", self.epoch)) || self.expired {
+            return status(
+                403,
+                None,
+                r#"{"status":"error","code":"TokenExpired","message":"expired"}"#,
+            );
+        }
+        let mut md5 = src.md5(&range);
+        match &fault {
+            Some(Fault::Expire) => {
+                self.expired = true;
+                return status(
+                    403,
+                    None,
+                    r#"{"status":"error","code":"TokenExpired","message":"expired"}"#,
+                );
+            }
+            Some(Fault::LoseReply) => {
+                self.stored = Some(range);
+                return Outcome::Drop { after_bytes: len };
+            }
+            Some(Fault::WrongEtag) => md5 = "ffffffffffffffffffffffffffffffff".into(),
+            Some(f) => {
+                if let Some(o) = generic(f, len) {
+                    return o;
+                }
+            }
+            None => {}
+        }
+        self.stored = Some(range.clone());
+        if !matches!(fault, Some(Fault::WrongEtag)) {
+            self.acks.0.push((req.id, range));
+        }
+        Outcome::Reply(Response::new(
+            200,
+            format!(
+                r#"{{"status":"ok","{}":{{"key":"K1","md5":"{md5}","size":"{}"}}}}"#,
+                self.object, self.size
+            ),
+        ))
+    }
+
+    fn acks(&self) -> &Acks {
+        &self.acks
+    }
+
+    fn assembled(&self) -> Option<Vec<Range<u64>>> {
+        self.stored.clone().map(|r| vec![r])
+    }
+}
