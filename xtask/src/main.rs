@@ -3,6 +3,7 @@
 //! Every command installs what it needs first (idempotently: what is present is skipped) and
 //! says what it is doing, so a fresh machine with only Rust works from the README alone.
 
+mod bench;
 mod procs;
 mod setup;
 
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::all(&root),
         Some("demo") => demo(&root, &args[1..]),
         Some("test") => test(&root, &args[1..]),
+        Some("bench") => bench::bench(&root, &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -42,6 +44,7 @@ fn print_help() {
         "cargo xtask setup   install what is missing (wasm32 target, trunk, wasm-bindgen-cli, chromium, npm deps)\n\
          cargo xtask demo    build the demo page, start the simulator and the backend, print the URL\n\
          cargo xtask test    run every test: native tests of all crates, then browser tests in headless Chromium\n\
+         cargo xtask bench   measure the widget against raw uploads and its peers (--quick: small files, 1 run)\n\
          \n\
          test options: --only native|wasm|e2e, and after `--` arguments for Playwright"
     );

@@ -1,0 +1,293 @@
+// Run with: `cargo xtask bench [--quick]` (it starts the simulator and the backend, writes the
+// test files, then runs `node bench/run.mjs CONFIG.json`). Measures the widget against raw
+// browser uploads, Uppy, tus, UpChunk and MD5 peers in headless Chromium over a bare CDP pipe,
+// interleaving runs pinned (browser on CPU 0, servers on CPU 1) and unpinned; writes results.json
+// and the markdown table.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { Browser } from "./cdp.mjs";
+import { report } from "./report.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const started = Date.now();
+const say = (msg) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
+};
+
+// ---------- build the page and measure bundle sizes ----------
+
+async function buildPage() {
+  const out = path.join(cfg.dist, "bench");
+  fs.mkdirSync(out, { recursive: true });
+  await esbuild.build({
+    entryPoints: [path.join(HERE, "src/page.js")], bundle: true, minify: true, format: "esm",
+    external: ["/jw-upload.js"], outfile: path.join(out, "bench.js"), logLevel: "warning",
+  });
+  await esbuild.build({
+    entryPoints: [path.join(HERE, "src/md5-bench-worker.js")], bundle: true, minify: true, format: "iife",
+    outfile: path.join(out, "md5-bench-worker.js"), logLevel: "warning",
+  });
+  fs.copyFileSync(path.join(HERE, "src/index.html"), path.join(out, "index.html"));
+  fs.copyFileSync(path.join(cfg.root, "js/md5-worker.js"), path.join(out, "widget-md5-worker.js"));
+}
+
+const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
+
+async function bundleSize(entry) {
+  const r = await esbuild.build({
+    entryPoints: [entry], bundle: true, minify: true, format: "esm", write: false,
+    logLevel: "silent", platform: "browser",
+  });
+  const js = r.outputFiles[0].contents;
+  return { raw: js.length, gzip: gz(js) };
+}
+
+/** The widget's glue JS (md5 worker inlined by wasm-bindgen) minified like the peers, + its wasm. */
+async function widgetSize(dist) {
+  const js = await bundleSize(path.join(dist, "jw-upload.js"));
+  const wasm = fs.readFileSync(path.join(dist, "jw-upload_bg.wasm"));
+  return { raw: js.raw + wasm.length, gzip: js.gzip + gz(wasm), js: js.gzip, wasm: gz(wasm) };
+}
+
+async function sizes() {
+  const s = { widget: await widgetSize(cfg.dist) };
+  s["widget-ui"] = cfg.distUi ? await widgetSize(cfg.distUi) : { missing: cfg.uiNote || "not built" };
+  for (const name of ["tus-js-client", "upchunk", "uppy-aws-s3", "uppy-aws-s3-dashboard"]) {
+    s[name] = await bundleSize(path.join(HERE, "src/size", `${name}.js`));
+  }
+  return s;
+}
+
+// ---------- processes: pinning and memory ----------
+
+function children() {
+  const map = new Map();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!map.has(ppid)) map.set(ppid, []);
+      map.get(ppid).push(Number(d));
+    } catch { /* exited */ }
+  }
+  return map;
+}
+
+function tree(pid) {
+  const kids = children();
+  const out = [];
+  const walk = (p) => { out.push(p); for (const c of kids.get(p) || []) walk(c); };
+  walk(pid);
+  return out;
+}
+
+function setAffinity(pids, cpus) {
+  for (const pid of pids) {
+    spawnSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+  }
+}
+
+const ALL_CPUS = cfg.cpus > 1 ? `0-${cfg.cpus - 1}` : "0";
+
+function pin(mode, browser) {
+  const servers = [...tree(cfg.simPid), ...tree(cfg.backendPid)];
+  if (mode === "pinned") {
+    setAffinity(tree(browser.pid), "0");
+    setAffinity(servers, "1");
+  } else {
+    setAffinity(tree(browser.pid), ALL_CPUS);
+    setAffinity(servers, ALL_CPUS);
+  }
+}
+
+function rssOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch { return 0; }
+}
+
+function isRenderer(pid) {
+  try { return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--type=renderer"); } catch { return false; }
+}
+
+function memory(browserPid) {
+  let renderer = 0;
+  let all = 0;
+  for (const pid of tree(browserPid)) {
+    const r = rssOf(pid);
+    all += r;
+    if (isRenderer(pid)) renderer += r;
+  }
+  return { renderer, all };
+}
+
+// ---------- the simulator ----------
+
+const sim = {
+  clearLog: () => fetch(`${cfg.sim}/_sim/log`, { method: "DELETE" }),
+  log: async () => (await fetch(`${cfg.sim}/_sim/log`)).json(),
+  media: async (key) => (await fetch(`${cfg.sim}/_sim/media/${key}`)).json(),
+  /** Removes stored uploads so the data folder (tmpfs) never holds more than one. */
+  wipe() {
+    for (const e of fs.readdirSync(cfg.simData)) fs.rmSync(path.join(cfg.simData, e), { recursive: true, force: true });
+  },
+};
+
+// ---------- measurements ----------
+
+const parts = cfg.quick ? [[8, 1], [8, 4], [16, 4]] : [[8, 1], [8, 4], [8, 6], [16, 4], [32, 4], [64, 4]];
+const THROUGHPUT = [
+  { id: "raw-fetch-put", name: "raw-fetch-put" },
+  { id: "raw-xhr-put", name: "raw-xhr-put" },
+  { id: "widget-s3", name: "widget", args: { method: "s3" } },
+  ...parts.map(([size, n]) => ({ id: `raw-xhr-slices-${size}MiBx${n}`, name: "raw-xhr-slices", args: { partSize: size * MiB, parallel: n }, slices: true })),
+  { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
+  { id: "widget-multipart-noverify", name: "widget", args: { method: "multipart", options: { verify: false } } },
+  { id: "uppy-aws-s3", name: "uppy-aws-s3" },
+  { id: "widget-form", name: "widget", args: { method: "form" } },
+  { id: "uppy-xhr-form", name: "uppy-xhr-form" },
+  { id: "widget-resumable", name: "widget", args: { method: "resumable" } },
+];
+const MD5 = ["read", "widget", "hash-wasm", "spark-md5", "md5sum"];
+const MEMORY = [
+  { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
+  { id: "widget-multipart-noverify", name: "widget", args: { method: "multipart", options: { verify: false } } },
+  { id: "uppy-aws-s3", name: "uppy-aws-s3" },
+  { id: "raw-xhr-slices-8MiBx4", name: "raw-xhr-slices", args: { partSize: 8 * MiB, parallel: 4 } },
+];
+
+async function upload(page, c, input, size, md5) {
+  await sim.clearLog();
+  const r = await page.eval(`window.bench.run(${JSON.stringify(c.name)}, ${JSON.stringify(input)}, ${JSON.stringify(c.args || {})})`);
+  const log = await sim.log();
+  const stored = await sim.media(r.check);
+  if (md5 && stored.md5 !== md5) throw new Error(`${c.id}: stored md5 ${stored.md5}, file ${md5}`);
+  sim.wipe();
+  const requests = log.filter((e) => e.method !== "OPTIONS").length;
+  const preflights = log.length - requests;
+  return { mibps: size / MiB / (r.bytesMs / 1000), totalMibps: size / MiB / (r.totalMs / 1000), requests, preflights };
+}
+
+async function main() {
+  say(`${cfg.quick ? "quick" : "full"} run: ${cfg.runs} run(s) per mode, files ${cfg.big.size / MiB} MiB / ${cfg.huge.size / MiB} MiB / md5 ${cfg.md5.size / MiB} MiB`);
+  await buildPage();
+  say("bundle sizes (esbuild --minify, gzip -9)");
+  const result = { config: { quick: cfg.quick, runs: cfg.runs, files: { big: cfg.big.size, huge: cfg.huge.size, md5: cfg.md5.size } }, sizes: await sizes() };
+  result.chromium = execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  result.load = { before: fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ") };
+
+  const profile = fs.mkdtempSync(path.join(cfg.work, "chromium-"));
+  const browser = Browser.launch(profile);
+  try {
+    const page = await browser.newPage(`${cfg.backend}/bench/index.html`);
+    await page.eval(`window.bench.init(${JSON.stringify(cfg.sim)})`);
+    await page.setFile("big", cfg.big.path);
+    await page.setFile("huge", cfg.huge.path);
+    await page.setFile("md5", cfg.md5.path);
+    result.resume = await page.eval("window.bench.resumeSupport ? window.bench.resumeSupport() : null");
+
+    const samples = { throughput: {}, md5: {} };
+    const add = (group, id, mode, v) => {
+      samples[group][id] ??= { pinned: [], unpinned: [] };
+      samples[group][id][mode].push(v);
+    };
+    const modes = cfg.cpus > 1 ? ["pinned", "unpinned"] : ["unpinned"];
+    for (let run = 1; run <= cfg.runs; run++) {
+      for (const mode of modes) {
+        pin(mode, browser);
+        // Rotate the order each run so no contender always follows the same one.
+        const order = THROUGHPUT.map((_, i) => THROUGHPUT[(i + run - 1) % THROUGHPUT.length]);
+        for (const c of order) {
+          const v = await upload(page, c, "big", cfg.big.size, cfg.big.md5);
+          add("throughput", c.id, mode, v);
+          say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} ${c.id.padEnd(28)} ${v.mibps.toFixed(0).padStart(5)} MiB/s  (${v.requests} requests, ${v.preflights} preflights)`);
+        }
+        for (const kind of MD5) {
+          let ms;
+          let digest;
+          if (kind === "md5sum") {
+            const t0 = process.hrtime.bigint();
+            const args = mode === "pinned" ? ["taskset", "-c", "0", "md5sum", cfg.md5.path] : ["md5sum", cfg.md5.path];
+            digest = execFileSync(args[0], args.slice(1), { encoding: "utf8" }).slice(0, 32);
+            ms = Number(process.hrtime.bigint() - t0) / 1e6;
+          } else {
+            const r = await page.eval(`window.bench.run("md5", "md5", { kind: ${JSON.stringify(kind)} })`);
+            ms = r.bytesMs;
+            digest = r.check;
+          }
+          if (kind !== "read" && digest !== cfg.md5.md5) throw new Error(`md5 ${kind}: ${digest}, expected ${cfg.md5.md5}`);
+          const v = { mibps: cfg.md5.size / MiB / (ms / 1000) };
+          add("md5", kind, mode, v);
+          say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} md5 ${kind.padEnd(24)} ${v.mibps.toFixed(0).padStart(5)} MiB/s`);
+        }
+      }
+    }
+    result.throughput = summarize(samples.throughput, ["mibps", "totalMibps", "requests", "preflights"]);
+    result.md5 = summarize(samples.md5, ["mibps"]);
+
+    // Memory: one upload each of the big sparse file, sampled every 100 ms, unpinned.
+    pin("unpinned", browser);
+    result.memory = {};
+    for (const c of MEMORY) {
+      await page.eval("new Promise((r) => setTimeout(r, 500))");
+      await page.send("HeapProfiler.collectGarbage", {}).catch(() => {});
+      const base = memory(browser.pid);
+      const peak = { ...base };
+      const timer = setInterval(() => {
+        const m = memory(browser.pid);
+        peak.renderer = Math.max(peak.renderer, m.renderer);
+        peak.all = Math.max(peak.all, m.all);
+      }, 100);
+      let v;
+      try {
+        v = await upload(page, c, "huge", cfg.huge.size, null);
+      } finally {
+        clearInterval(timer);
+      }
+      result.memory[c.id] = {
+        rendererBase: base.renderer, rendererGrowth: peak.renderer - base.renderer,
+        allBase: base.all, allGrowth: peak.all - base.all, mibps: v.mibps,
+      };
+      say(`memory ${c.id.padEnd(28)} renderer +${((peak.renderer - base.renderer) / MiB).toFixed(1)} MiB, all Chromium +${((peak.all - base.all) / MiB).toFixed(1)} MiB (${v.mibps.toFixed(0)} MiB/s)`);
+    }
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  }
+  result.load.after = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  result.seconds = Math.round((Date.now() - started) / 1000);
+  fs.writeFileSync(cfg.resultsJson, JSON.stringify(result, null, 2));
+  const md = report(result);
+  fs.writeFileSync(cfg.markdown, md);
+  say(`done in ${result.seconds} s`);
+}
+
+function summarize(samples, keys) {
+  const out = {};
+  for (const [id, byMode] of Object.entries(samples)) {
+    out[id] = {};
+    for (const [mode, vs] of Object.entries(byMode)) {
+      if (!vs.length) continue;
+      out[id][mode] = { n: vs.length };
+      for (const k of keys) out[id][mode][k] = median(vs.map((v) => v[k]));
+      out[id][mode].all = vs.map((v) => Math.round(v.mibps));
+    }
+  }
+  return out;
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e.stack || e}`);
+  process.exit(1);
+});
