@@ -328,3 +328,15 @@ fn tampered_snapshots_are_refused_not_panicked_on() {
     v["machine"]["Multipart"]["plan"]["ranges"] = serde_json::json!([[0, 10], [10, 20]]);
     assert_eq!(restore(&v, SIZE), Err(ErrorCode::InvalidReply));
 }
+
+#[test]
+fn links_refused_by_dropping_the_connection_are_refreshed() {
+    let mut s = MultipartServer::new(SIZE);
+    s.drop_on_expired = true;
+    s.faults.add(Target::Part, 2, 1, Fault::Expire);
+    let mut h = harness(s);
+    assert_eq!(h.run(), State::Done);
+    h.check_content();
+    assert!(h.count(|r| matches!(r.kind, RequestKind::ListParts { .. })) >= 3);
+    assert!(part_puts(&h).len() <= 3 + 3, "{:?}", part_puts(&h));
+}

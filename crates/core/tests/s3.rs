@@ -260,3 +260,14 @@ fn retry_after_outlives_resume_and_online() {
     assert_eq!(h.run(), State::Done);
     assert!(h.sent[1].at.0 >= t429.0 + 20_000);
 }
+
+#[test]
+fn lost_puts_make_the_link_suspect() {
+    // An expired link is refused before the body is read; the browser sees a network error.
+    let mut s = S3Server::new(SIZE);
+    s.faults.add(Target::S3, 1, 2, Fault::Reset(0));
+    let mut h = harness(s);
+    assert_eq!(h.run(), State::Done);
+    assert_eq!(puts(&h), 3);
+    assert_eq!(h.cred_requests, 2, "fresh credentials after two lost PUTs");
+}

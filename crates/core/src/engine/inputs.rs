@@ -233,8 +233,13 @@ impl Upload {
         if !self.running() {
             return;
         }
-        self.machine.requeue(&f.kind, true);
+        let suspect = self.machine.lost(&f.kind, self.online);
         self.retry(reason, None, None, now);
+        if suspect && self.running() && !self.awaiting_creds {
+            // Not counted as a renewal: the attempts bound it.
+            self.awaiting_creds = true;
+            self.creds_asked = false;
+        }
     }
 
     // ---- time --------------------------------------------------------------------------

@@ -55,6 +55,9 @@ pub struct Snapshot {
     pub credentials: Option<Credentials>,
     /// Digests the driver provided: `(start, end, md5)`.
     pub digests: Vec<(u64, u64, String)>,
+    /// The result, when every byte was in already (a restore then only follows processing).
+    #[serde(default)]
+    pub result: Option<UploadResult>,
     machine: Machine,
 }
 
@@ -162,7 +165,11 @@ impl Upload {
             .map(|(s, e, d)| ((s, e), d))
             .collect();
         u.media_hint = snap.media_id;
-        if let Some(c) = snap.credentials {
+        if let Some(r) = snap.result {
+            u.awaiting_creds = false;
+            u.creds = snap.credentials;
+            u.finish(r, now);
+        } else if let Some(c) = snap.credentials {
             u.install(c, now);
         }
         u.after(now);
@@ -182,6 +189,7 @@ impl Upload {
                 .iter()
                 .map(|(&(s, e), d)| (s, e, d.clone()))
                 .collect(),
+            result: self.result().cloned(),
             machine: self.machine.clone(),
         }
     }

@@ -79,6 +79,17 @@ impl Form {
         self.w.in_flight = false;
     }
 
+    /// After a restore: nothing in flight; a stored but unverified file is sent again.
+    pub fn restored(&mut self) {
+        self.w.in_flight = false;
+        self.w.stored = None;
+        self.w.done = false;
+    }
+
+    pub fn lost(&mut self, online: bool) -> bool {
+        self.w.lost(online)
+    }
+
     pub fn phase(&self) -> Phase {
         self.w.phase()
     }

@@ -215,6 +215,19 @@ impl Machine {
         }
     }
 
+    /// A request failed without any reply (not aborted by the engine). Returns whether the
+    /// credentials are suspect and should be renewed before trying again.
+    pub fn lost(&mut self, kind: &RequestKind, online: bool) -> bool {
+        match self {
+            Machine::S3(m) => m.lost(online),
+            Machine::Form(m) => m.lost(online),
+            _ => {
+                self.requeue(kind, true);
+                false
+            }
+        }
+    }
+
     pub fn on_digest(&mut self, range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
         match self {
             Machine::Fetch => Verdict::Continue,
@@ -249,8 +262,8 @@ impl Machine {
     pub fn restored(&mut self, cfg: &Config) -> Result<(), UploadError> {
         match self {
             Machine::Fetch => {}
-            Machine::S3(m) => m.requeue(),
-            Machine::Form(m) => m.requeue(),
+            Machine::S3(m) => m.restored(),
+            Machine::Form(m) => m.restored(),
             Machine::Resumable(m) => m.restored(),
             Machine::Multipart(m) => m.restored(cfg)?,
         }

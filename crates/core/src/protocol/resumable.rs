@@ -78,6 +78,7 @@ impl Resumable {
     pub fn restored(&mut self) {
         self.acked = RangeSet::new();
         self.probe = true;
+        self.done = false;
         self.in_flight.clear();
         self.probing = false;
     }

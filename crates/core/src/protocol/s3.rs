@@ -47,6 +47,7 @@ impl S3 {
 
     pub fn on_response(&mut self, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
         self.w.in_flight = false;
+        self.w.lost_in_row = 0;
         if resp.is_success() {
             let etag = resp.header("ETag").map(normalize_etag);
             return self.w.stored(etag, None, Method::S3, ctx);
@@ -68,6 +69,17 @@ impl S3 {
 
     pub fn requeue(&mut self) {
         self.w.in_flight = false;
+    }
+
+    /// After a restore: nothing in flight; a stored but unverified file is sent again.
+    pub fn restored(&mut self) {
+        self.w.in_flight = false;
+        self.w.stored = None;
+        self.w.done = false;
+    }
+
+    pub fn lost(&mut self, online: bool) -> bool {
+        self.w.lost(online)
     }
 
     pub fn phase(&self) -> Phase {

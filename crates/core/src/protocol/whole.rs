@@ -20,12 +20,32 @@ pub(crate) struct Whole {
     pub stored: Option<(Option<String>, Option<u64>)>,
     pub mismatches: u8,
     pub done: bool,
+    /// Requests lost in a row (no reply at all).
+    #[serde(skip)]
+    pub lost_in_row: u8,
 }
 
 impl Whole {
     /// Whether the request may go now.
     pub fn ready(&self) -> bool {
         !self.done && !self.in_flight && self.stored.is_none() && self.url.is_some()
+    }
+
+    /// The request was lost without a reply. Servers refuse an expired link or token before
+    /// reading the body and drop the connection, which the browser reports as a network error:
+    /// after two in a row the credentials are suspect, and the URL is dropped for fresh ones.
+    pub fn lost(&mut self, online: bool) -> bool {
+        self.in_flight = false;
+        if !online {
+            return false; // offline: the network, not the credentials
+        }
+        self.lost_in_row += 1;
+        if self.lost_in_row >= 2 {
+            self.lost_in_row = 0;
+            self.url = None;
+            return true;
+        }
+        false
     }
 
     pub fn phase(&self) -> Phase {

@@ -143,6 +143,7 @@ impl Multipart {
         self.want.clear();
         self.listing = None;
         self.completing = false;
+        self.done = false; // complete is idempotent: a finished upload completes again
         Ok(())
     }
 

@@ -65,7 +65,10 @@ impl Multipart {
         self.verify_all(ctx)
     }
 
-    pub fn requeue(&mut self, kind: &RequestKind, _failed: bool) {
+    /// Puts the work of a failed or aborted request back. A part PUT that failed without a
+    /// reply may have hit an expired link (servers refuse it before reading the body and drop
+    /// the connection): its page is listed again for a fresh link first.
+    pub fn requeue(&mut self, kind: &RequestKind, failed: bool) {
         match kind {
             RequestKind::ListParts { page } => {
                 if self.listing == Some(*page) {
@@ -78,6 +81,12 @@ impl Multipart {
                     if p.state == PartState::InFlight {
                         p.state = PartState::Pending;
                     }
+                }
+                if failed {
+                    self.links.remove(part);
+                    let page = self.page_of(*part);
+                    self.listed.remove(&page);
+                    self.want.insert(page);
                 }
             }
             RequestKind::Complete => self.completing = false,

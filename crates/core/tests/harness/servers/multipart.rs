@@ -18,6 +18,9 @@ pub struct MultipartServer {
     pub faults: Faults,
     pub acks: Acks,
     pub upload_id: String,
+    /// Refuse expired links by dropping the connection before reading the body (what a
+    /// browser reports as a network error) instead of answering 403.
+    pub drop_on_expired: bool,
 }
 
 impl MultipartServer {
@@ -32,6 +35,7 @@ impl MultipartServer {
             faults: Faults::default(),
             acks: Acks::default(),
             upload_id: "U1".into(),
+            drop_on_expired: false,
         }
     }
 
@@ -128,6 +132,9 @@ impl Server for MultipartServer {
                     self.link_epoch += 1;
                 }
                 if Self::query(&req.url, "e") != Some(self.link_epoch) {
+                    if self.drop_on_expired {
+                        return Outcome::Drop { after_bytes: 0 };
+                    }
                     return Outcome::Reply(Response::new(403, S3_EXPIRED));
                 }
                 let mut etag = src.md5(&range);
