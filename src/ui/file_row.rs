@@ -1,0 +1,215 @@
+//! `<FileRow>`: one file of the queue: name, size, method, progress, speed, time left, the
+//! state in words, and its buttons (pause, resume, cancel, retry, remove).
+
+use leptos::prelude::*;
+
+use super::format;
+use super::icons::Icon;
+use super::item::{Item, Phase};
+use super::options::WidgetOptions;
+use super::progress_bar::ProgressBar;
+use super::queue::Queue;
+
+/// The state in words, e.g. "retrying in 3 s" or "failed: the server refused the file".
+pub fn state_words(phase: &Phase, now_ms: f64, options: &WidgetOptions) -> String {
+    let l = &options.labels;
+    match phase {
+        Phase::Retrying { at_ms } => {
+            let n = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
+            l.fill("state_retrying", &[("n", &n.to_string())])
+        }
+        Phase::Failed(reason) => l.fill("state_failed", &[("reason", reason)]),
+        other => l.get(&format!("state_{}", other.name())),
+    }
+}
+
+/// A short badge from the file name's extension (`MP4`), or the resource kind.
+fn badge(item: &Item) -> String {
+    if item.url.is_some() {
+        return "URL".into();
+    }
+    item.name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext)
+        .filter(|e| !e.is_empty() && e.len() <= 4 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map_or_else(|| "FILE".into(), str::to_ascii_uppercase)
+}
+
+/// One row.
+#[component]
+pub fn FileRow(
+    /// the file and its state.
+    item: Item,
+    /// what the buttons act on.
+    queue: Queue,
+    /// the labels.
+    #[prop(into)]
+    options: Signal<WidgetOptions>,
+    /// a ticking clock for the retry countdown.
+    #[prop(into)]
+    now: Signal<f64>,
+) -> impl IntoView {
+    let id = item.id;
+    let name = item.name.clone();
+    let phase = item.phase;
+    let progress = item.progress;
+    let label = move |key: &str| options.with(|o| o.labels.get(key));
+    let percent = Signal::derive(move || {
+        if phase.with(Phase::is_success) {
+            return 100;
+        }
+        let p = progress.get();
+        format::percent(p.loaded, p.total)
+    });
+    let size_text = move || {
+        let p = progress.get();
+        match (item.size, p.total) {
+            (Some(s), _) => format::bytes(s),
+            (None, t) if t > 0 => format::bytes(t),
+            _ => String::new(),
+        }
+    };
+    let method_text = move || {
+        item.method
+            .get()
+            .map(|m| label(&format!("method_{}", m.as_str())))
+            .unwrap_or_else(|| label("method_auto"))
+    };
+    let state_text = move || {
+        let p = phase.get();
+        let t = if matches!(p, Phase::Retrying { .. }) {
+            now.get()
+        } else {
+            0.0
+        };
+        options.with(|o| state_words(&p, t, o))
+    };
+    let rate_text = move || {
+        if !phase.with(|p| *p == Phase::Uploading) {
+            return String::new();
+        }
+        let p = progress.get();
+        let mut parts = Vec::new();
+        if let Some(bps) = p.bytes_per_second.filter(|b| *b > 0.0) {
+            parts.push(format::speed(bps));
+        }
+        if let Some(eta) = p.eta_secs {
+            parts.push(options.with(|o| o.labels.fill("left", &[("t", &format::duration(eta))])));
+        }
+        parts.join(" · ")
+    };
+    let tone = Signal::derive(move || match phase.get() {
+        Phase::Failed(_) | Phase::Cancelled => "failed",
+        Phase::Paused | Phase::Offline | Phase::Retrying { .. } | Phase::Queued => "paused",
+        Phase::Ready | Phase::Uploaded => "done",
+        Phase::Processing | Phase::Verifying | Phase::Completing => "busy",
+        _ => "active",
+    });
+    let n1 = name.clone();
+    let bar_label =
+        Signal::derive(move || options.with(|o| o.labels.fill("progress_of", &[("name", &n1)])));
+    let bar_text = Signal::derive(move || format!("{} %, {}", percent.get(), state_text()));
+    let n2 = StoredValue::new(name.clone());
+    let aria = move |action: &'static str| {
+        move || {
+            options.with(|o| {
+                n2.with_value(|n| {
+                    o.labels.fill(
+                        "action_on",
+                        &[("action", &o.labels.get(action)), ("name", n)],
+                    )
+                })
+            })
+        }
+    };
+    let is_import = item.url.is_some();
+    let can_pause = move || {
+        phase.with(|p| {
+            matches!(
+                p,
+                Phase::Waiting | Phase::Uploading | Phase::Offline | Phase::Retrying { .. }
+            )
+        }) && !is_import
+    };
+    let can_cancel = move || phase.with(|p| !p.is_over() && *p != Phase::Processing);
+    let can_retry = move || phase.with(|p| matches!(p, Phase::Failed(_) | Phase::Cancelled));
+    let is_paused = move || phase.with(|p| *p == Phase::Paused);
+    let can_remove = move || phase.with(|p| p.is_over() || *p == Phase::Processing);
+    let status_icon = move || match phase.get() {
+        Phase::Ready | Phase::Uploaded => {
+            Some(view! { <span class="state-icon ok"><Icon name="check"/></span> }.into_any())
+        }
+        Phase::Failed(_) => {
+            Some(view! { <span class="state-icon bad"><Icon name="alert"/></span> }.into_any())
+        }
+        _ => None,
+    };
+    let badge_text = badge(&item);
+    view! {
+        <li class="row" part="row" data-testid="file-row"
+            data-state=move || phase.with(|p| p.name())
+            data-method=move || item.method.get().map(|m| m.as_str()).unwrap_or("auto")
+            data-media-id=move || item.media_id.get().unwrap_or_default()>
+            <span class="badge" part="badge" aria-hidden="true">{badge_text}</span>
+            <div class="row-main">
+                <div class="row-top">
+                    <span class="name" part="file-name" data-testid="file-name" title=name.clone()>
+                        {name.clone()}
+                    </span>
+                    <span class="meta" data-testid="file-meta">
+                        <span data-testid="file-size">{size_text}</span>
+                        <span class="dot" aria-hidden="true">"·"</span>
+                        <span class="method" data-testid="file-method">{method_text}</span>
+                    </span>
+                </div>
+                <ProgressBar value=percent label=bar_label text=bar_text tone=tone
+                    test_id="file-progress"/>
+                <div class="row-bottom">
+                    <span class=move || format!("state {}", phase.with(|p| p.name()))
+                        data-testid="file-state">
+                        {status_icon}
+                        <span>{state_text}</span>
+                    </span>
+                    <span class="rate" data-testid="file-rate">{rate_text}</span>
+                </div>
+            </div>
+            <div class="actions" part="actions">
+                <Show when=can_pause>
+                    <button type="button" class="icon-btn" part="button" data-testid="pause"
+                        aria-label=aria("pause") title=move || label("pause")
+                        on:click=move |_| queue.pause(id)>
+                        <Icon name="pause"/>
+                    </button>
+                </Show>
+                <Show when=is_paused>
+                    <button type="button" class="icon-btn" part="button" data-testid="resume"
+                        aria-label=aria("resume") title=move || label("resume")
+                        on:click=move |_| queue.resume(id)>
+                        <Icon name="play"/>
+                    </button>
+                </Show>
+                <Show when=can_retry>
+                    <button type="button" class="icon-btn" part="button" data-testid="retry"
+                        aria-label=aria("retry") title=move || label("retry")
+                        on:click=move |_| queue.retry(id)>
+                        <Icon name="retry"/>
+                    </button>
+                </Show>
+                <Show when=can_cancel>
+                    <button type="button" class="icon-btn danger" part="button" data-testid="cancel"
+                        aria-label=aria("cancel") title=move || label("cancel")
+                        on:click=move |_| queue.cancel(id)>
+                        <Icon name="x"/>
+                    </button>
+                </Show>
+                <Show when=can_remove>
+                    <button type="button" class="icon-btn" part="button" data-testid="remove"
+                        aria-label=aria("remove") title=move || label("remove")
+                        on:click=move |_| queue.remove(id)>
+                        <Icon name="trash"/>
+                    </button>
+                </Show>
+            </div>
+        </li>
+    }
+}

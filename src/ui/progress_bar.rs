@@ -1,0 +1,33 @@
+//! `<ProgressBar>`: an ARIA progressbar (0-100, with a text value) drawn as a track and a fill.
+
+use leptos::prelude::*;
+
+/// A progress bar.
+#[component]
+pub fn ProgressBar(
+    /// whole percent, 0..=100.
+    #[prop(into)]
+    value: Signal<u32>,
+    /// its accessible name ("Upload progress of clip.mp4").
+    #[prop(into)]
+    label: Signal<String>,
+    /// the spoken value (`aria-valuetext`), e.g. "45 %, 3 MB of 7 MB".
+    #[prop(into)]
+    text: Signal<String>,
+    /// a class for the fill's colour (`active`, `paused`, `done`, `failed`).
+    #[prop(into)]
+    tone: Signal<&'static str>,
+    /// its `data-testid`.
+    test_id: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="bar" part="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
+            aria-valuenow=move || value.get().min(100).to_string()
+            aria-valuetext=move || text.get()
+            aria-label=move || label.get()
+            data-testid=test_id>
+            <div class=move || format!("bar-fill {}", tone.get()) part="progress-fill"
+                style:width=move || format!("{}%", value.get().min(100))></div>
+        </div>
+    }
+}
