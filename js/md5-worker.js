@@ -1,10 +1,14 @@
 // MD5 worker: hashes byte ranges of a File off the main thread with the uploader's own wasm
 // (RustCrypto md-5). It instantiates the WebAssembly.Module the page sent, without the JS glue:
-// it calls only the plain-number exports md5_* (no imports are used on that path), reading each
-// range in 4 MiB steps into one buffer inside wasm memory.
+// it calls only the plain-number exports md5_* (no imports are used on that path). Each range is
+// read as a byte stream into one reused 4 MiB buffer (a BYOB reader: no new ArrayBuffer per read,
+// so nothing piles up for the garbage collector, and the browser keeps filling the stream while
+// the wasm hashes), copied into one buffer inside wasm memory and hashed there. Browsers whose
+// Blob streams have no BYOB reader fall back to FileReaderSync in 4 MiB steps.
 const STEP = 4 * 1024 * 1024;
 let exports = null;
 let ready = null;
+let queue = Promise.resolve(); // digests run one at a time: they share the wasm hasher
 
 function importsFor(module) {
   const imports = {};
@@ -25,22 +29,71 @@ function importsFor(module) {
   return imports;
 }
 
-function digest(file, start, end) {
+function checkLength(got, want, at) {
+  if (got !== want) {
+    throw new Error(`the file changed: read ${got} bytes at ${at}, expected ${want}`);
+  }
+}
+
+function hex(out) {
+  const d = new Uint8Array(exports.memory.buffer, out >>> 0, 16);
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A BYOB reader of the range, or null when this browser's Blob streams have none. */
+function byobReader(file, start, end) {
+  try {
+    return file.slice(start, end).stream().getReader({ mode: "byob" });
+  } catch {
+    return null;
+  }
+}
+
+let spare = null; // the reused read buffer (transferred by each read, handed back by its result)
+
+async function digestStream(reader, start, end) {
+  const ptr = exports.md5_buffer(STEP) >>> 0;
+  exports.md5_reset();
+  let buffer = spare && spare.byteLength === STEP ? spare : new ArrayBuffer(STEP);
+  spare = null;
+  let filled = 0;
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read(new Uint8Array(buffer, filled, STEP - filled));
+    if (value) {
+      buffer = value.buffer;
+      filled += value.byteLength;
+    }
+    if (filled === STEP || (done && filled > 0)) {
+      new Uint8Array(exports.memory.buffer, ptr, filled).set(new Uint8Array(buffer, 0, filled));
+      exports.md5_update(filled);
+      total += filled;
+      filled = 0;
+    }
+    if (done) break;
+  }
+  spare = buffer;
+  checkLength(total, end - start, start);
+  return hex(exports.md5_finish());
+}
+
+function digestSync(file, start, end) {
   const reader = new FileReaderSync();
   const ptr = exports.md5_buffer(STEP) >>> 0;
   exports.md5_reset();
   for (let at = start; at < end; at += STEP) {
     const stop = Math.min(end, at + STEP);
     const bytes = new Uint8Array(reader.readAsArrayBuffer(file.slice(at, stop)));
-    if (bytes.length !== stop - at) {
-      throw new Error(`the file changed: read ${bytes.length} bytes at ${at}, expected ${stop - at}`);
-    }
+    checkLength(bytes.length, stop - at, at);
     new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
     exports.md5_update(bytes.length);
   }
-  const out = exports.md5_finish() >>> 0;
-  const d = new Uint8Array(exports.memory.buffer, out, 16);
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(exports.md5_finish());
+}
+
+function digest(file, start, end) {
+  const reader = byobReader(file, start, end);
+  return reader ? digestStream(reader, start, end) : digestSync(file, start, end);
 }
 
 self.onmessage = async (event) => {
@@ -53,7 +106,9 @@ self.onmessage = async (event) => {
       await ready;
     } else if (msg.type === "md5") {
       await ready;
-      const md5 = digest(msg.file, msg.start, msg.end);
+      const run = queue.then(() => digest(msg.file, msg.start, msg.end));
+      queue = run.catch(() => {});
+      const md5 = await run;
       self.postMessage({ type: "md5", id: msg.id, md5 });
     }
   } catch (e) {
