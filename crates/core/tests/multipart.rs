@@ -9,18 +9,20 @@ use harness::{Harness, Source};
 use jw_upload_core::{Config, ErrorCode, Event, Method, Millis, RequestKind, State, Upload};
 
 const MIB: u64 = 1024 * 1024;
-const SIZE: u64 = 23 * MIB + 12_345;
+/// Three parts of the 5 MiB minimum (the last one smaller), on two pages of two.
+const SIZE: u64 = 11 * MIB + 12_345;
 
 fn cfg() -> Config {
     let mut c = Config::new(SIZE, "big.mp4", "video/mp4").with_method(Method::Multipart);
     c.upload_api_base = "http://api".into();
     c.list_page_length = 2;
+    c.part_sizing.initial = 5 * MIB;
     c
 }
 
 fn harness(server: MultipartServer) -> Harness<MultipartServer> {
     let mut h = Harness::new(cfg(), server);
-    h.bytes_per_ms = 20_000; // 20 MB/s: parts stay 8 MiB (adapt only on much faster links)
+    h.bytes_per_ms = 20_000; // 20 MB/s per request; the 3 parts all start before any measurement
     h
 }
 
@@ -63,7 +65,7 @@ fn uploads_parts_then_completes() {
     assert!(max_in_flight >= 2, "parts go in parallel ({max_in_flight})");
     assert_eq!(
         h.data_ranges().iter().map(|r| r.end - r.start).max(),
-        Some(8 * MIB)
+        Some(5 * MIB)
     );
     h.check_content();
     h.check_progress();
@@ -233,17 +235,17 @@ fn resumes_from_a_snapshot_without_resending_done_parts() {
 #[test]
 fn fast_links_get_bigger_parts() {
     let mut c = cfg();
-    c.size = 60 * MIB;
-    let mut h = Harness::new(c, MultipartServer::new(60 * MIB));
+    c.size = 30 * MIB;
+    let mut h = Harness::new(c, MultipartServer::new(30 * MIB));
     h.bytes_per_ms = 2_000; // 2 MB/s per request, 8 MB/s with 4 parts in flight
     assert_eq!(h.run(), State::Done);
     let sizes: Vec<u64> = h.data_ranges().iter().map(|r| r.end - r.start).collect();
-    assert_eq!(sizes[0], 8 * MIB);
+    assert_eq!(sizes[0], 5 * MIB);
     assert!(
         sizes.len() < 8,
         "the tail was re-cut into bigger parts: {sizes:?}"
     );
-    assert!(sizes.iter().skip(1).any(|s| *s > 8 * MIB), "{sizes:?}");
+    assert!(sizes.iter().skip(1).any(|s| *s > 5 * MIB), "{sizes:?}");
     h.check_content();
 }
 
