@@ -18,8 +18,19 @@ pub fn state_words(phase: &Phase, now_ms: f64, options: &WidgetOptions) -> Strin
             let n = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
             l.fill("state_retrying", &[("n", &n.to_string())])
         }
-        Phase::Failed(reason) => l.fill("state_failed", &[("reason", reason)]),
+        Phase::Failed(reason) => l.fill("state_failed", &[("reason", &lower_first(reason))]),
         other => l.get(&format!("state_{}", other.name())),
+    }
+}
+
+/// "The server refused" → "the server refused" (after "failed: "), leaving acronyms alone.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            a.to_lowercase().chain(s.chars().skip(1)).collect()
+        }
+        _ => s.to_owned(),
     }
 }
 

@@ -29,6 +29,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("queue_label", "Uploads"),
     ("overall", "Overall progress"),
     ("overall_summary", "{done} of {count} done"),
+    ("overall_failed", ", {n} failed"),
     ("empty", "No files yet."),
     ("state_queued", "waiting for a free slot"),
     ("state_waiting", "starting"),

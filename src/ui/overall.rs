@@ -8,6 +8,15 @@ use super::options::WidgetOptions;
 use super::progress_bar::ProgressBar;
 use super::queue::Queue;
 
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Totals {
+    loaded: u64,
+    total: u64,
+    done: usize,
+    failed: usize,
+    count: usize,
+}
+
 /// The queue's overall progress.
 #[component]
 pub fn OverallProgress(
@@ -17,46 +26,52 @@ pub fn OverallProgress(
     #[prop(into)]
     options: Signal<WidgetOptions>,
 ) -> impl IntoView {
-    // (loaded, total, done, counted) over the items that were not cancelled.
+    // Bytes over the items still wanted (not cancelled, not failed), and the counts.
     let totals = Memo::new(move |_| {
         queue.items.with(|items| {
-            let mut t = (0u64, 0u64, 0usize, 0usize);
+            let mut t = Totals::default();
             for i in items {
                 let phase = i.phase.get();
-                if matches!(phase, Phase::Cancelled) {
-                    continue;
+                match phase {
+                    Phase::Cancelled => continue,
+                    Phase::Failed(_) => {
+                        t.failed += 1;
+                        t.count += 1;
+                        continue;
+                    }
+                    _ => {}
                 }
                 let p = i.progress.get();
-                let done = phase.is_success() || matches!(phase, Phase::Failed(_));
-                let total = if p.total > 0 {
-                    p.total
-                } else {
-                    u64::from(done)
-                };
-                t.0 += if done { total } else { p.loaded.min(total) };
-                t.1 += total;
-                t.2 += usize::from(phase.is_over() || phase == Phase::Processing);
-                t.3 += 1;
+                let done = phase.is_success();
+                let total = if p.total > 0 { p.total } else { 1 };
+                t.loaded += if done { total } else { p.loaded.min(total) };
+                t.total += total;
+                t.done += usize::from(done);
+                t.count += 1;
             }
             t
         })
     });
     let percent = Signal::derive(move || {
-        let (l, t, _, _) = totals.get();
-        format::percent(l, t)
+        let t = totals.get();
+        format::percent(t.loaded, t.total)
     });
     let summary = move || {
-        let (_, _, done, count) = totals.get();
+        let t = totals.get();
         options.with(|o| {
-            o.labels.fill(
+            let mut s = o.labels.fill(
                 "overall_summary",
-                &[("done", &done.to_string()), ("count", &count.to_string())],
-            )
+                &[("done", &t.done.to_string()), ("count", &t.count.to_string())],
+            );
+            if t.failed > 0 {
+                s.push_str(&o.labels.fill("overall_failed", &[("n", &t.failed.to_string())]));
+            }
+            s
         })
     };
     let all_done = move || {
-        let (_, _, done, count) = totals.get();
-        count > 0 && done == count
+        let t = totals.get();
+        t.count > 0 && t.done + t.failed == t.count
     };
     view! {
         <div class="overall" part="overall" data-testid="overall">

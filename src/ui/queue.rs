@@ -51,7 +51,8 @@ enum Csrf {
 struct Local {
     next_id: u32,
     files: HashMap<u32, File>,
-    drivers: HashMap<u32, Driver>,
+    /// Taken out (cloned) before use: a driver calls back into the queue synchronously.
+    drivers: HashMap<u32, Rc<Driver>>,
     /// Bumped on each (re)start and cancel, so a stale run's events are ignored.
     runs: HashMap<u32, u32>,
     csrf: Csrf,
@@ -365,7 +366,7 @@ impl Queue {
         let driver = Driver::start(upload, blob, info, creds, md5, sink);
         if self.run_of(item.id) == run && !item.phase.with_untracked(Phase::is_over) {
             self.local.update_value(|l| {
-                l.drivers.insert(item.id, driver);
+                l.drivers.insert(item.id, Rc::new(driver));
             });
         }
     }
@@ -543,23 +544,25 @@ impl Queue {
         }
     }
 
+    fn driver(&self, id: u32) -> Option<Rc<Driver>> {
+        self.local
+            .try_with_value(|l| l.drivers.get(&id).cloned())
+            .flatten()
+    }
+
     /// Pauses an uploading item.
     pub fn pause(&self, id: u32) {
-        self.local.with_value(|l| {
-            if let Some(d) = l.drivers.get(&id) {
-                d.pause();
-            }
-        });
+        if let Some(d) = self.driver(id) {
+            d.pause();
+        }
         self.schedule();
     }
 
     /// Resumes a paused item.
     pub fn resume(&self, id: u32) {
-        self.local.with_value(|l| {
-            if let Some(d) = l.drivers.get(&id) {
-                d.resume();
-            }
-        });
+        if let Some(d) = self.driver(id) {
+            d.resume();
+        }
     }
 
     /// Cancels an item: its requests are aborted at once.

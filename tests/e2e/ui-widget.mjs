@@ -18,6 +18,24 @@ export async function throttleUploads(page, bytesPerSecond) {
   });
 }
 
+/** Answers the first `n` POST /api/uploads for `name` with `status` (the rest go through). */
+export async function refuseUploads(page, name, status, n = 1) {
+  let left = n;
+  await page.route("**/api/uploads", async (route) => {
+    let body = null;
+    try { body = JSON.parse(route.request().postData() ?? "null"); } catch { /* not JSON */ }
+    if (left > 0 && body?.file?.name === name) {
+      left -= 1;
+      return route.fulfill({
+        status, contentType: "application/json",
+        headers: status === 503 ? { "Retry-After": "2" } : {},
+        body: JSON.stringify({ error: { code: "bad_request", message: "file type not allowed" } }),
+      });
+    }
+    return route.continue();
+  });
+}
+
 export class Widget {
   /** @param {import('@playwright/test').Page} page */
   constructor(page, host = page.locator("jw-upload")) {
