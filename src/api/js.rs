@@ -1,0 +1,76 @@
+//! Small conversions between Rust and JS values for the JS API: plain objects, typed
+//! `Error`s, option lookups.
+
+use js_sys::{Promise, Reflect};
+use jw_upload_core::{UploadError, UploadResult};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::types::UploadPromise;
+
+/// Converts a serde value to a plain JS value (objects, not Maps).
+pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+pub(crate) fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+pub(crate) fn get_str(obj: &JsValue, key: &str) -> Option<String> {
+    get(obj, key).and_then(|v| v.as_string())
+}
+
+pub(crate) fn get_num(obj: &JsValue, key: &str) -> Option<f64> {
+    get(obj, key).and_then(|v| v.as_f64())
+}
+
+/// A JS `Error` with `code`, `status`, `retryable`, `platformCode`, `platformMessage`.
+pub fn js_error(e: &UploadError) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
+    };
+    set("code", JsValue::from_str(e.code.as_str()));
+    set("status", e.status.map_or(JsValue::NULL, JsValue::from));
+    set("retryable", JsValue::from_bool(e.retryable));
+    set(
+        "platformCode",
+        e.platform_code
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str),
+    );
+    set(
+        "platformMessage",
+        e.platform_message
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str),
+    );
+    err.into()
+}
+
+pub(crate) fn usage_error(code: &str, message: &str) -> JsValue {
+    let mut e = UploadError::new(jw_upload_core::ErrorCode::InvalidConfig, message, false);
+    e.platform_code = None;
+    let v = js_error(&e);
+    let _ = Reflect::set(&v, &"code".into(), &JsValue::from_str(code));
+    v
+}
+
+pub(crate) fn result_js(r: &UploadResult) -> JsValue {
+    to_js(&serde_json::json!({
+        "mediaId": r.media_id, "size": r.size, "md5": r.md5, "method": r.method.as_str(),
+    }))
+}
+
+/// Parses a snake_case enum name (`"multipart"`, `"thumbnail"`).
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
+pub(crate) fn reject(e: JsValue) -> UploadPromise {
+    Promise::reject(&e).unchecked_into()
+}

@@ -1,0 +1,120 @@
+//! The TypeScript side of the JS API: the typings wasm-bindgen adds to the `.d.ts`, and the
+//! JS types Rust signatures name.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `new Uploader(options)`. */
+export interface UploaderOptions {
+  /** The customer's backend endpoint that mints uploads (`POST`), e.g. `/api/uploads`. */
+  endpoint?: string;
+  /** Or a callback returning (a Promise of) the platform's create reply. */
+  getUpload?: (fileInfo: UploadRequest) => unknown;
+  /** Extra headers for `endpoint` (e.g. `{"X-CSRF-Token": token}`). */
+  headers?: Record<string, string>;
+  /** Send cookies to an `endpoint` on another origin. */
+  withCredentials?: boolean;
+  /** Follow processing through the backend: `/api/media` (the id is appended). */
+  statusEndpoint?: string;
+  /** Base URL of the v2 upload API (multipart). Default `https://api.jwplayer.com`. */
+  uploadApiBase?: string;
+  /** Multipart parts (or resumable chunks) in flight. Default 4 (resumable: 1). */
+  parallel?: number;
+  /** Fixed multipart part size in bytes (>= 5 MiB); adaptive by default. */
+  partSize?: number;
+  /** Abort and retry a request after this many ms without progress. Default 30000. */
+  stallTimeout?: number;
+  /** Check each part's MD5 against the server's ETag. Default true. */
+  verify?: boolean;
+}
+
+/** What the uploader sends to the backend endpoint or `getUpload`. */
+export interface UploadRequest {
+  method: UploadMethod;
+  file: { name: string; size: number; type: string };
+  metadata: Record<string, unknown>;
+  resource?: ResourceKind;
+  video_key?: string;
+  download_url?: string;
+  media_id?: string;
+}
+
+export type UploadMethod = "s3" | "form" | "resumable" | "multipart" | "fetch";
+export type ResourceKind = "video" | "thumbnail" | "track" | "image" | "skin";
+
+/** Options of one `upload(file, options)`. */
+export interface UploadOptions {
+  method?: UploadMethod | "auto";
+  metadata?: Record<string, unknown>;
+  resource?: ResourceKind;
+  /** For thumbnails and tracks: the video they belong to. */
+  videoKey?: string;
+}
+
+/** The result of a finished upload. */
+export interface UploadResult {
+  mediaId: string;
+  size: number | null;
+  md5: string | null;
+  method: UploadMethod;
+}
+
+/** An interrupted upload this browser can continue (`Uploader.pendingUploads()`). */
+export interface PendingUpload {
+  key: string;
+  name: string;
+  size: number;
+  savedAt: number;
+  handle?: FileSystemFileHandle;
+}
+
+/** Errors are `Error`s with these fields. */
+export interface UploadErrorFields {
+  code: string;
+  status: number | null;
+  retryable: boolean;
+  platformCode: string | null;
+  platformMessage: string | null;
+}
+
+export interface ProgressDetail { loaded: number; total: number; bytesPerSecond: number | null; eta: number | null; }
+export interface StateDetail { state: string; attempt?: number; delay?: number; reason?: string; }
+export interface RetryDetail { attempt: number; delay: number; reason: string; }
+export interface PartDetail { part: number; start: number; end: number; etag: string | null; }
+export interface MediaDetail { id: string; state: string; errorMessage: string | null; duration: number | null; }
+
+export interface UploaderEventMap {
+  progress: CustomEvent<ProgressDetail>;
+  statechange: CustomEvent<StateDetail>;
+  retry: CustomEvent<RetryDetail>;
+  stalled: CustomEvent<{ kind: string }>;
+  partcomplete: CustomEvent<PartDetail>;
+  processing: CustomEvent<MediaDetail>;
+  ready: CustomEvent<MediaDetail>;
+  success: CustomEvent<UploadResult>;
+  error: CustomEvent<Error & UploadErrorFields>;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `UploaderOptions` in TypeScript.
+    #[wasm_bindgen(typescript_type = "UploaderOptions")]
+    pub type UploaderOptions;
+    /// `UploadOptions` in TypeScript.
+    #[wasm_bindgen(typescript_type = "UploadOptions")]
+    pub type UploadOptions;
+    /// `File | FileSystemFileHandle` in TypeScript.
+    #[wasm_bindgen(typescript_type = "File | FileSystemFileHandle")]
+    pub type UploadSource;
+    /// `Promise<PendingUpload[]>` in TypeScript.
+    #[wasm_bindgen(typescript_type = "Promise<PendingUpload[]>")]
+    pub type PendingPromise;
+    /// `Promise<UploadResult>` in TypeScript.
+    #[wasm_bindgen(typescript_type = "Promise<UploadResult>")]
+    pub type UploadPromise;
+    /// An event listener.
+    #[wasm_bindgen(typescript_type = "(event: CustomEvent) => void")]
+    pub type Listener;
+}
