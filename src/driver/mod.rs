@@ -267,6 +267,10 @@ impl Inner {
                     Event::NeedDigest { range } => self.digest(range.clone()),
                     _ => {}
                 }
+                // Progress is a level, not a delta: within one drain only the latest counts.
+                if matches!(ev, Event::Progress(_)) {
+                    out.retain(|e| !matches!(e, Event::Progress(_)));
+                }
                 out.push(ev);
             }
             while let Some(req) = self.upload.poll_request(now) {
