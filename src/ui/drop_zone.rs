@@ -34,7 +34,6 @@ pub fn DropZone(
     view! {
         <div class="drop" class:dragging=move || dragging.get() part="dropzone" role="button"
             tabindex="0" data-testid="dropzone"
-            aria-label=move || format!("{}, {}", label("drop_title"), label("browse"))
             on:click=move |_| open()
             on:keydown=move |ev: KeyboardEvent| {
                 if ev.key() == "Enter" || ev.key() == " " {

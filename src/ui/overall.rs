@@ -61,10 +61,16 @@ pub fn OverallProgress(
         options.with(|o| {
             let mut s = o.labels.fill(
                 "overall_summary",
-                &[("done", &t.done.to_string()), ("count", &t.count.to_string())],
+                &[
+                    ("done", &t.done.to_string()),
+                    ("count", &t.count.to_string()),
+                ],
             );
             if t.failed > 0 {
-                s.push_str(&o.labels.fill("overall_failed", &[("n", &t.failed.to_string())]));
+                s.push_str(
+                    &o.labels
+                        .fill("overall_failed", &[("n", &t.failed.to_string())]),
+                );
             }
             s
         })
