@@ -15,6 +15,9 @@ use super::options::{WidgetOptions, ATTRIBUTES};
 use super::queue::{EventHook, Queue};
 use super::widget::UploadWidget;
 
+/// What the mount hands back out of the widget: its options and its queue.
+type Mounted = (RwSignal<WidgetOptions>, Queue);
+
 /// A mounted widget, returned to the element; dropping (`free()`) it unmounts the widget.
 #[wasm_bindgen]
 pub struct WidgetHandle {
@@ -33,7 +36,7 @@ pub fn mount_upload_widget(host: HtmlElement, mount_point: HtmlElement) -> Widge
     for name in ATTRIBUTES {
         initial.set_attribute(name, host.get_attribute(name).as_deref());
     }
-    let slot: Rc<RefCell<Option<(RwSignal<WidgetOptions>, Queue)>>> = Rc::new(RefCell::new(None));
+    let slot: Rc<RefCell<Option<Mounted>>> = Rc::new(RefCell::new(None));
     let hook: EventHook = Rc::new(move |name: &str, detail: serde_json::Value| {
         let init = CustomEventInit::new();
         init.set_bubbles(true);

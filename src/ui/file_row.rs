@@ -66,11 +66,8 @@ pub fn FileRow(
     let progress = item.progress;
     let label = move |key: &str| options.with(|o| o.labels.get(key));
     let percent = Signal::derive(move || {
-        if phase.with(Phase::is_success) {
-            return 100;
-        }
         let p = progress.get();
-        format::percent(p.loaded, p.total)
+        format::percent_until(p.loaded, p.total, phase.with(Phase::is_success))
     });
     let size_text = move || {
         let p = progress.get();

@@ -39,6 +39,15 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
+/// Whole percent, 0..=100, never past 100 (and 99 at most until `done`: "100 %" means finished).
+pub fn percent_until(loaded: u64, total: u64, done: bool) -> u32 {
+    if done {
+        100
+    } else {
+        percent(loaded, total).min(99)
+    }
+}
+
 /// Whole percent, 0..=100, never past 100.
 pub fn percent(loaded: u64, total: u64) -> u32 {
     if total == 0 {

@@ -54,7 +54,11 @@ pub fn OverallProgress(
     });
     let percent = Signal::derive(move || {
         let t = totals.get();
-        format::percent(t.loaded, t.total)
+        format::percent_until(
+            t.loaded,
+            t.total,
+            t.count > 0 && t.done + t.failed == t.count,
+        )
     });
     let summary = move || {
         let t = totals.get();
