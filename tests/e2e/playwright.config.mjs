@@ -4,7 +4,10 @@ import { defineConfig } from "@playwright/test";
 
 export default defineConfig({
   testDir: ".",
-  testMatch: /.*\.spec\.mjs$/,
+  // The package suites (pkg-*) need the packed apps that `--only pkg` builds and serves
+  // (JW_VITE_URL, JW_CMS_URL); the other phase runs everything else.
+  testMatch: process.env.JW_VITE_URL ? /pkg-.*\.spec\.mjs$/ : /.*\.spec\.mjs$/,
+  testIgnore: process.env.JW_VITE_URL ? [] : [/pkg-.*\.spec\.mjs$/, /apps\//],
   outputDir: "../../artifacts/e2e-results",
   timeout: 120_000,
   workers: Number(process.env.JW_E2E_WORKERS || 2),

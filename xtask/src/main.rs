@@ -1,9 +1,10 @@
-//! Run with: `cargo xtask <setup|demo|test|help>` — the project's set-up, demo and test commands.
+//! Run with: `cargo xtask <setup|demo|test|npm|help>` — the project's set-up, demo and test commands.
 //!
 //! Every command installs what it needs first (idempotently: what is present is skipped) and
 //! says what it is doing, so a fresh machine with only Rust works from the README alone.
 
 mod bench;
+mod npm;
 mod procs;
 mod setup;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&root, &args[1..]),
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench::bench(&root, &args[1..]),
+        Some("npm") => npm::command(&root, &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -45,8 +47,9 @@ fn print_help() {
          cargo xtask demo    build the demo page, start the simulator and the backend, print the URL\n\
          cargo xtask test    run every test: native tests of all crates, then browser tests in headless Chromium\n\
          cargo xtask bench   measure the widget against raw uploads and its peers (--quick: small files, 1 run)\n\
+         cargo xtask npm     build the npm package in pkg/ (release wasm, JS glue, .d.ts, package.json, README)\n\
          \n\
-         test options: --only native|wasm|e2e, and after `--` arguments for Playwright"
+         test options: --only native|wasm|e2e|pkg, and after `--` arguments for Playwright"
     );
 }
 
@@ -56,7 +59,7 @@ fn workspace_root() -> PathBuf {
     here.parent().unwrap_or(here).to_path_buf()
 }
 
-/// `cargo xtask test [--only native|wasm|e2e] [-- PLAYWRIGHT ARGS]`: every test of the project.
+/// `cargo xtask test [--only native|wasm|e2e|pkg] [-- PLAYWRIGHT ARGS]`: every test of the project.
 fn test(root: &Path, args: &[String]) -> Result<(), String> {
     let (ours, extra) = match args.iter().position(|a| a == "--") {
         Some(i) => (&args[..i], &args[i + 1..]),
@@ -79,7 +82,7 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
         step("native unit tests of the browser crate");
         cargo(root, &["test", "-p", "jw-upload", "--lib"], &[])?;
     }
-    if run("wasm") || run("e2e") {
+    if run("wasm") || run("e2e") || run("pkg") {
         step("building the simulator and the backend");
         cargo(
             root,
@@ -92,6 +95,9 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     }
     if run("e2e") {
         e2e_tests(root, extra)?;
+    }
+    if run("pkg") {
+        npm::e2e(root, extra)?;
     }
     println!("xtask: all tests passed");
     Ok(())
@@ -144,7 +150,13 @@ fn typings(root: &Path) -> Result<(), String> {
     step("TypeScript typings (tsc --strict on tests/ts/usage.ts)");
     cargo(
         root,
-        &["build", "-p", "jw-upload", "--target", "wasm32-unknown-unknown"],
+        &[
+            "build",
+            "-p",
+            "jw-upload",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
         &[],
     )?;
     let out = root.join("target/ts-check");
@@ -153,7 +165,15 @@ fn typings(root: &Path) -> Result<(), String> {
     run(
         root,
         "wasm-bindgen",
-        &["--target", "web", "--out-dir", &out, "--out-name", "jw-upload", &wasm],
+        &[
+            "--target",
+            "web",
+            "--out-dir",
+            &out,
+            "--out-name",
+            "jw-upload",
+            &wasm,
+        ],
         &[],
     )?;
     let path = setup::path_with_node_bin(root);
@@ -183,6 +203,7 @@ fn e2e_tests(root: &Path, extra: &[String]) -> Result<(), String> {
     )?;
     step("Playwright suites in headless Chromium (tests/e2e)");
     let (sim_url, demo_url) = (sim.url(), backend.url());
+    let dist_s = dist.display().to_string();
     let path = setup::path_with_node_bin(root);
     let mut args = vec!["test", "-c", "tests/e2e/playwright.config.mjs"];
     args.extend(extra.iter().map(String::as_str));
@@ -194,6 +215,7 @@ fn e2e_tests(root: &Path, extra: &[String]) -> Result<(), String> {
             ("PATH", path.as_str()),
             ("JW_SIM_URL", sim_url.as_str()),
             ("JW_DEMO_URL", demo_url.as_str()),
+            ("JW_E2E_DIST", dist_s.as_str()),
         ],
     )
 }
@@ -289,7 +311,7 @@ fn write_fixtures(web: &Path) -> Result<String, String> {
 }
 
 /// A fresh, empty folder under `target/` for a test run, removed when dropped.
-struct TempDir(PathBuf);
+pub struct TempDir(PathBuf);
 
 impl std::ops::Deref for TempDir {
     type Target = Path;
@@ -304,7 +326,7 @@ impl Drop for TempDir {
     }
 }
 
-fn tempdir(root: &Path, name: &str) -> Result<TempDir, String> {
+pub fn tempdir(root: &Path, name: &str) -> Result<TempDir, String> {
     let dir = root.join("target").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -85,6 +85,24 @@ impl Service {
         Self::ready("backend", listen, child)
     }
 
+    /// Starts `program args` (a static server, say) and waits until `listen` accepts.
+    pub fn start_program(
+        root: &Path,
+        name: &'static str,
+        program: &str,
+        args: &[&str],
+        listen: &str,
+    ) -> Result<Service, String> {
+        let child = Command::new(program)
+            .current_dir(root)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {program}: {e}"))?;
+        Self::ready(name, listen, child)
+    }
+
     fn spawn_bin(
         root: &Path,
         profile: &str,
