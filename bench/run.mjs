@@ -16,6 +16,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+// BENCH_ONLY=md5,memory (development): only those groups; the report then has gaps.
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
+const wanted = (group) => !only || only.includes(group);
 const started = Date.now();
 const say = (msg) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
 const median = (xs) => {
@@ -30,7 +33,7 @@ async function buildPage() {
   fs.mkdirSync(out, { recursive: true });
   await esbuild.build({
     entryPoints: [path.join(HERE, "src/page.js")], bundle: true, minify: true, format: "esm",
-    external: ["/jw-upload.js"], outfile: path.join(out, "bench.js"), logLevel: "warning",
+    external: ["/core/jw-upload.js"], outfile: path.join(out, "bench.js"), logLevel: "warning",
   });
   await esbuild.build({
     entryPoints: [path.join(HERE, "src/md5-bench-worker.js")], bundle: true, minify: true, format: "iife",
@@ -51,16 +54,30 @@ async function bundleSize(entry) {
   return { raw: js.length, gzip: gz(js) };
 }
 
-/** The widget's glue JS (md5 worker inlined by wasm-bindgen) minified like the peers, + its wasm. */
-async function widgetSize(dist) {
-  const js = await bundleSize(path.join(dist, "jw-upload.js"));
-  const wasm = fs.readFileSync(path.join(dist, "jw-upload_bg.wasm"));
-  return { raw: js.raw + wasm.length, gzip: js.gzip + gz(wasm), js: js.gzip, wasm: gz(wasm) };
+/** The widget's glue JS (md5 worker inlined by wasm-bindgen) minified like the peers, + its wasm,
+ * + `extra` files of the full widget (the `<jw-upload>` element's JS, minified, and CSS). */
+async function widgetSize(dir, extra = []) {
+  const js = await bundleSize(path.join(dir, "jw-upload.js"));
+  const wasm = fs.readFileSync(path.join(dir, "jw-upload_bg.wasm"));
+  const s = { raw: js.raw + wasm.length, gzip: js.gzip + gz(wasm), js: js.gzip, wasm: gz(wasm) };
+  for (const name of extra) {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) continue;
+    const e = name.endsWith(".js") ? await bundleSize(file) : { raw: fs.statSync(file).size, gzip: gz(fs.readFileSync(file)) };
+    s.raw += e.raw;
+    s.gzip += e.gzip;
+    s.js += e.gzip;
+  }
+  return s;
 }
 
 async function sizes() {
-  const s = { widget: await widgetSize(cfg.dist) };
-  s["widget-ui"] = cfg.distUi ? await widgetSize(cfg.distUi) : { missing: cfg.uiNote || "not built" };
+  const s = { widget: await widgetSize(path.join(cfg.dist, "core")) };
+  try {
+    s["widget-ui"] = await widgetSize(cfg.dist, ["jw-upload-element.js", "jw-upload-element.css"]);
+  } catch (e) {
+    s["widget-ui"] = { missing: `the demo build has no widget (${e.message})` };
+  }
   for (const name of ["tus-js-client", "upchunk", "uppy-aws-s3", "uppy-aws-s3-dashboard"]) {
     s[name] = await bundleSize(path.join(HERE, "src/size", `${name}.js`));
   }
@@ -151,6 +168,7 @@ const THROUGHPUT = [
   { id: "raw-fetch-put", name: "raw-fetch-put" },
   { id: "raw-xhr-put", name: "raw-xhr-put" },
   { id: "widget-s3", name: "widget", args: { method: "s3" } },
+  { id: "widget-s3-noverify", name: "widget", args: { method: "s3", options: { verify: false } } },
   ...parts.map(([size, n]) => ({ id: `raw-xhr-slices-${size}MiBx${n}`, name: "raw-xhr-slices", args: { partSize: size * MiB, parallel: n }, slices: true })),
   { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
   { id: "widget-multipart-noverify", name: "widget", args: { method: "multipart", options: { verify: false } } },
@@ -159,7 +177,7 @@ const THROUGHPUT = [
   { id: "uppy-xhr-form", name: "uppy-xhr-form" },
   { id: "widget-resumable", name: "widget", args: { method: "resumable" } },
 ];
-const MD5 = ["read", "widget", "hash-wasm", "spark-md5", "md5sum"];
+const MD5 = ["read", "read-byob", "widget", "hash-wasm", "hash-wasm-byob", "spark-md5", "md5sum"];
 const MEMORY = [
   { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
   { id: "widget-multipart-noverify", name: "widget", args: { method: "multipart", options: { verify: false } } },
@@ -195,7 +213,7 @@ async function main() {
     await page.setFile("big", cfg.big.path);
     await page.setFile("huge", cfg.huge.path);
     await page.setFile("md5", cfg.md5.path);
-    result.resume = await page.eval("window.bench.resumeSupport ? window.bench.resumeSupport() : null");
+    const resumable = await page.eval("window.bench.resumeSupport()");
 
     const samples = { throughput: {}, md5: {} };
     const add = (group, id, mode, v) => {
@@ -208,12 +226,12 @@ async function main() {
         pin(mode, browser);
         // Rotate the order each run so no contender always follows the same one.
         const order = THROUGHPUT.map((_, i) => THROUGHPUT[(i + run - 1) % THROUGHPUT.length]);
-        for (const c of order) {
+        for (const c of wanted("throughput") ? order : []) {
           const v = await upload(page, c, "big", cfg.big.size, cfg.big.md5);
           add("throughput", c.id, mode, v);
           say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} ${c.id.padEnd(28)} ${v.mibps.toFixed(0).padStart(5)} MiB/s  (${v.requests} requests, ${v.preflights} preflights)`);
         }
-        for (const kind of MD5) {
+        for (const kind of wanted("md5") ? MD5 : []) {
           let ms;
           let digest;
           if (kind === "md5sum") {
@@ -226,7 +244,7 @@ async function main() {
             ms = r.bytesMs;
             digest = r.check;
           }
-          if (kind !== "read" && digest !== cfg.md5.md5) throw new Error(`md5 ${kind}: ${digest}, expected ${cfg.md5.md5}`);
+          if (!kind.startsWith("read") && digest !== cfg.md5.md5) throw new Error(`md5 ${kind}: ${digest}, expected ${cfg.md5.md5}`);
           const v = { mibps: cfg.md5.size / MiB / (ms / 1000) };
           add("md5", kind, mode, v);
           say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} md5 ${kind.padEnd(24)} ${v.mibps.toFixed(0).padStart(5)} MiB/s`);
@@ -236,10 +254,45 @@ async function main() {
     result.throughput = summarize(samples.throughput, ["mibps", "totalMibps", "requests", "preflights"]);
     result.md5 = summarize(samples.md5, ["mibps"]);
 
+    // Resume: a multipart upload reloaded at half way, then the same file chosen again.
+    pin("unpinned", browser);
+    if (resumable && wanted("resume")) {
+      const runs = [];
+      for (let run = 1; run <= cfg.runs; run++) {
+        await sim.clearLog();
+        const { acked } = await page.eval(`window.bench.resumeStart("big", { fraction: 0.5 })`);
+        const reloadAt = Date.now();
+        await page.reload();
+        await page.eval(`window.bench.init(${JSON.stringify(cfg.sim)})`);
+        for (const [id, f] of [["big", cfg.big], ["huge", cfg.huge], ["md5", cfg.md5]]) await page.setFile(id, f.path);
+        const r = await page.eval(`window.bench.resumeFinish("big")`);
+        const log = await sim.log();
+        const stored = await sim.media(r.check);
+        sim.wipe();
+        if (stored.md5 !== cfg.big.md5) throw new Error(`resume: stored md5 ${stored.md5}, file ${cfg.big.md5}`);
+        const parts = log.filter((e) => e.target === "part");
+        const sum = (es) => es.reduce((a, e) => a + (e.bytes_in || 0), 0);
+        const stored200 = sum(parts.filter((e) => e.status === 200));
+        const v = {
+          firstByteMs: r.firstSendAt - reloadAt, resentBytes: sum(parts) - cfg.big.size, ackedAtReload: acked, pending: r.pending,
+          lostInFlight: sum(parts.filter((e) => e.status !== 200)), storedTwice: stored200 - cfg.big.size,
+        };
+        runs.push(v);
+        say(`resume run ${run}/${cfg.runs}: first byte ${v.firstByteMs.toFixed(0)} ms after the reload, ${(v.resentBytes / MiB).toFixed(1)} MiB sent twice (${(v.lostInFlight / MiB).toFixed(1)} MiB in requests cut by the reload, ${(v.storedTwice / MiB).toFixed(1)} MiB of parts stored twice; ${(acked / MiB).toFixed(0)} MiB acknowledged at the reload, ${r.pending} pending record(s))`);
+      }
+      result.resume = {
+        n: runs.length, firstByteMs: median(runs.map((v) => v.firstByteMs)), resentBytes: median(runs.map((v) => v.resentBytes)),
+        ackedAtReload: median(runs.map((v) => v.ackedAtReload)), all: runs.map((v) => Math.round(v.firstByteMs)),
+        lostInFlight: median(runs.map((v) => v.lostInFlight)), storedTwice: median(runs.map((v) => v.storedTwice)),
+      };
+    } else {
+      result.resume = null;
+    }
+
     // Memory: one upload each of the big sparse file, sampled every 100 ms, unpinned.
     pin("unpinned", browser);
     result.memory = {};
-    for (const c of MEMORY) {
+    for (const c of wanted("memory") ? MEMORY : []) {
       await page.eval("new Promise((r) => setTimeout(r, 500))");
       await page.send("HeapProfiler.collectGarbage", {}).catch(() => {});
       const base = memory(browser.pid);
@@ -263,12 +316,12 @@ async function main() {
     }
   } finally {
     await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    try { fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch { /* xtask removes its work folder */ }
   }
   result.load.after = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   result.seconds = Math.round((Date.now() - started) / 1000);
   fs.writeFileSync(cfg.resultsJson, JSON.stringify(result, null, 2));
-  const md = report(result);
+  const md = only ? "(partial run: BENCH_ONLY)\n" : report(result);
   fs.writeFileSync(cfg.markdown, md);
   say(`done in ${result.seconds} s`);
 }

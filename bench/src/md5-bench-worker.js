@@ -1,5 +1,7 @@
-// MD5 peers in a worker, with the widget worker's read loop (FileReaderSync, 4 MiB steps), so
-// only the hash differs: hash-wasm, spark-md5, and "read" (the loop alone: the read ceiling).
+// MD5 peers in a worker. "hash-wasm" and "spark-md5" read the way such code usually does
+// (FileReaderSync, 4 MiB steps, then hash: reading and hashing take turns); "-byob" variants use
+// the widget worker's own read loop (a BYOB stream reader filling one reused 4 MiB buffer), so
+// only the hash differs; "read" and "read-byob" run a loop without hashing: the read ceilings.
 import { createMD5 } from "hash-wasm";
 import SparkMD5 from "spark-md5";
 
@@ -7,21 +9,47 @@ const STEP = 4 * 1024 * 1024;
 let kind = null;
 let hashWasm = null;
 
-function digest(file, start, end) {
-  const reader = new FileReaderSync();
-  let h;
-  if (kind === "hash-wasm") h = (hashWasm.init(), hashWasm);
-  else if (kind === "spark-md5") h = new SparkMD5.ArrayBuffer();
-  let read = 0;
-  for (let at = start; at < end; at += STEP) {
-    const buf = reader.readAsArrayBuffer(file.slice(at, Math.min(end, at + STEP)));
-    read += buf.byteLength;
-    if (kind === "hash-wasm") h.update(new Uint8Array(buf));
-    else if (kind === "spark-md5") h.append(buf);
+function hasher() {
+  if (kind.startsWith("hash-wasm")) {
+    hashWasm.init();
+    return { update: (u8) => hashWasm.update(u8), end: () => hashWasm.digest("hex") };
   }
-  if (kind === "hash-wasm") return h.digest("hex");
-  if (kind === "spark-md5") return h.end();
-  return `read ${read}`;
+  if (kind.startsWith("spark-md5")) {
+    const s = new SparkMD5.ArrayBuffer();
+    // spark-md5 wants whole ArrayBuffers: copy views (the BYOB buffer is reused).
+    return { update: (u8) => s.append(u8.byteLength === u8.buffer.byteLength ? u8.buffer : u8.slice().buffer), end: () => s.end() };
+  }
+  let n = 0;
+  return { update: (u8) => { n += u8.byteLength; }, end: () => `read ${n}` };
+}
+
+function digestSync(file, start, end) {
+  const reader = new FileReaderSync();
+  const h = hasher();
+  for (let at = start; at < end; at += STEP) {
+    h.update(new Uint8Array(reader.readAsArrayBuffer(file.slice(at, Math.min(end, at + STEP)))));
+  }
+  return h.end();
+}
+
+async function digestByob(file, start, end) {
+  const reader = file.slice(start, end).stream().getReader({ mode: "byob" });
+  const h = hasher();
+  let buffer = new ArrayBuffer(STEP);
+  let filled = 0;
+  for (;;) {
+    const { value, done } = await reader.read(new Uint8Array(buffer, filled, STEP - filled));
+    if (value) {
+      buffer = value.buffer;
+      filled += value.byteLength;
+    }
+    if (filled === STEP || (done && filled > 0)) {
+      h.update(new Uint8Array(buffer, 0, filled));
+      filled = 0;
+    }
+    if (done) break;
+  }
+  return h.end();
 }
 
 self.onmessage = async (event) => {
@@ -29,10 +57,11 @@ self.onmessage = async (event) => {
   try {
     if (msg.type === "init") {
       kind = msg.kind;
-      if (kind === "hash-wasm") hashWasm = await createMD5();
+      if (kind.startsWith("hash-wasm")) hashWasm = await createMD5();
       self.postMessage({ type: "ready" });
     } else {
-      self.postMessage({ type: "md5", id: msg.id, md5: digest(msg.file, msg.start, msg.end) });
+      const run = kind.endsWith("-byob") ? digestByob : digestSync;
+      self.postMessage({ type: "md5", id: msg.id, md5: await run(msg.file, msg.start, msg.end) });
     }
   } catch (e) {
     self.postMessage({ type: "error", id: msg.id, message: String((e && e.message) || e) });

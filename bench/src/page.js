@@ -231,11 +231,50 @@ async function md5(file, { kind }) {
   return { bytesMs: t, totalMs: t, check: r.md5 };
 }
 
+// Resume after reload: start a multipart upload and resolve once `fraction` of the file is
+// acknowledged (the upload goes on until the page reloads); after the reload, choose the same
+// file again and time the first body byte sent (XHR carries every body).
+let firstSendAt = null;
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  if (firstSendAt === null && body) firstSendAt = performance.timeOrigin + performance.now();
+  return send.call(this, body);
+};
+
+async function resumeStart(file, { fraction }) {
+  const up = await widget({});
+  let acked = 0;
+  return new Promise((resolve, reject) => {
+    up.addEventListener("partcomplete", (e) => {
+      acked += e.detail.end - e.detail.start;
+      window.benchAcked = acked;
+      if (acked >= fraction * file.size) resolve({ acked });
+    });
+    up.upload(file, { method: "multipart" }).then(() => reject(new Error("finished before the reload")), reject);
+  });
+}
+
+async function resumeFinish(file) {
+  const pending = await wasm.Uploader.pendingUploads();
+  const up = await widget({});
+  const r = await up.upload(file, { method: "multipart" });
+  return { firstSendAt, pending: pending.length, check: r.mediaId };
+}
+
 window.bench = {
+  resumeSupport() {
+    return typeof wasm.Uploader.pendingUploads === "function";
+  },
+  resumeStart(input, args) {
+    return resumeStart(this.file(input), args);
+  },
+  resumeFinish(input) {
+    return resumeFinish(this.file(input));
+  },
   async init(sim) {
     SIM = sim;
-    const mod = await import("/jw-upload.js");
-    const module = await WebAssembly.compileStreaming(fetch("/jw-upload_bg.wasm"));
+    const mod = await import("/core/jw-upload.js");
+    const module = await WebAssembly.compileStreaming(fetch("/core/jw-upload_bg.wasm"));
     await mod.default({ module_or_path: module });
     wasm = { Uploader: mod.Uploader, module };
     return true;

@@ -46,9 +46,11 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         &[],
     )?;
     let work = tempdir(root, &format!("bench-{}", std::process::id()))?;
+    // The demo page is the full widget (`--features ui`); the page the bench drives loads the
+    // uploader without UI, built the same way (release, wasm-bindgen, wasm-opt -Oz) into core/.
     let dist = work.join("dist");
     build_demo(root, &dist)?;
-    let (dist_ui, ui_note) = build_ui(root, &work)?;
+    build_uploader(root, &dist.join("core"))?;
 
     step("writing the test files");
     let (big, huge, md5) = if quick {
@@ -93,14 +95,12 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     };
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let config = format!(
-        "{{\"root\":{},\"work\":{},\"dist\":{},\"distUi\":{},\"uiNote\":{},\"sim\":{},\"backend\":{},\
+        "{{\"root\":{},\"work\":{},\"dist\":{},\"sim\":{},\"backend\":{},\
          \"simPid\":{sim_pid},\"backendPid\":{backend_pid},\"simData\":{},\"cpus\":{cpus},\
          \"quick\":{quick},\"runs\":{},\"big\":{},\"huge\":{},\"md5\":{},\"resultsJson\":{},\"markdown\":{}}}",
         js(root),
         js(&work),
         js(&dist),
-        dist_ui.as_deref().map_or("null".into(), js),
-        json_str(&ui_note),
         json_str(&sim.url()),
         json_str(&backend.url()),
         js(&sim_data),
@@ -153,42 +153,45 @@ fn npm_bench(root: &Path) -> Result<(), String> {
     )
 }
 
-/// The full widget (`--features ui`) when the crate has that feature and it builds.
-fn build_ui(root: &Path, work: &Path) -> Result<(Option<PathBuf>, String), String> {
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))
-        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
-    let has_ui = manifest
-        .split("[features]")
-        .nth(1)
-        .and_then(|s| s.split("\n[").next())
-        .is_some_and(|s| s.lines().any(|l| l.trim_start().starts_with("ui ")));
-    if !has_ui {
-        return Ok((None, "no `ui` feature in Cargo.toml yet".into()));
-    }
-    step("building the full widget (trunk, --features ui)");
-    let dist = work.join("dist-ui");
-    let path = setup::path_with_node_bin(root);
-    let dist_arg = dist.display().to_string();
-    let ok = Command::new("trunk")
-        .args([
+/// The uploader without UI into `out` (`jw-upload.js` + `jw-upload_bg.wasm`), the way trunk
+/// builds the demo: release cargo build, `wasm-bindgen --target web`, `wasm-opt -Oz`.
+fn build_uploader(root: &Path, out: &Path) -> Result<(), String> {
+    step("building the uploader without UI (release, wasm-bindgen, wasm-opt -Oz)");
+    cargo(
+        root,
+        &[
             "build",
             "--release",
-            "--offline",
-            "--features",
-            "ui",
-            "--dist",
-            dist_arg.as_str(),
-        ])
-        .current_dir(root)
-        .env("PATH", path)
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        Ok((Some(dist), String::new()))
-    } else {
-        println!("xtask: the `ui` build failed; its size is reported as missing");
-        Ok((None, "`--features ui` does not build yet".into()))
-    }
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "jw-upload",
+            "--lib",
+        ],
+        &[],
+    )?;
+    let wasm = root.join("target/wasm32-unknown-unknown/release/jw_upload.wasm");
+    let (wasm, out_dir) = (wasm.display().to_string(), out.display().to_string());
+    run(
+        root,
+        "wasm-bindgen",
+        &[
+            "--target=web",
+            &format!("--out-dir={out_dir}"),
+            "--out-name=jw-upload",
+            "--no-typescript",
+            wasm.as_str(),
+        ],
+        &[],
+    )?;
+    let opt = out.join("jw-upload_bg.wasm").display().to_string();
+    let path = setup::path_with_node_bin(root);
+    run(
+        root,
+        "wasm-opt",
+        &[&format!("--output={opt}"), "-Oz", opt.as_str()],
+        &[("PATH", path.as_str())],
+    )
 }
 
 /// A file of `size` pseudo-random bytes (16 MiB blocks, each made distinct), left in the page
