@@ -1,7 +1,10 @@
 //! `<FileRow>`: one file of the queue: name, size, method, progress, speed, time left, the
 //! state in words, and its buttons (pause, resume, cancel, retry, remove).
 
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
 
 use super::format;
 use super::icons::Icon;
@@ -32,6 +35,45 @@ fn lower_first(s: &str) -> String {
         }
         _ => s.to_owned(),
     }
+}
+
+/// After the row re-renders, focuses the first of its buttons named by `testids` (a button that
+/// disappears under the keyboard focus would drop it on the page's body).
+fn focus_after_render(row: NodeRef<html::Li>, testids: &'static [&'static str]) {
+    request_animation_frame(move || {
+        let Some(li) = row.get_untracked() else {
+            return;
+        };
+        for t in testids {
+            let found = li
+                .query_selector(&format!("[data-testid=\"{t}\"]"))
+                .ok()
+                .flatten()
+                .and_then(|el| el.dyn_into::<HtmlElement>().ok());
+            if let Some(el) = found {
+                let _ = el.focus();
+                return;
+            }
+        }
+    });
+}
+
+/// Where the focus goes when this row is removed: the next (or previous) row's first button,
+/// else the drop zone.
+fn focus_after_removal(row: NodeRef<html::Li>) -> Option<HtmlElement> {
+    let li = row.get_untracked()?;
+    let sibling = li
+        .next_element_sibling()
+        .or_else(|| li.previous_element_sibling());
+    sibling
+        .and_then(|s| s.query_selector(".actions button").ok().flatten())
+        .or_else(|| {
+            li.closest(".jwu")
+                .ok()
+                .flatten()
+                .and_then(|root| root.query_selector(".drop").ok().flatten())
+        })
+        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
 }
 
 /// A short badge from the file name's extension (`MP4`), or the resource kind.
@@ -92,7 +134,15 @@ pub fn FileRow(
         };
         options.with(|o| state_words(&p, t, o))
     };
+    // Speed and time left while uploading; the media key once the platform has the file.
     let rate_text = move || {
+        if phase.with(|p| p.is_success()) {
+            return item
+                .media_id
+                .get()
+                .map(|key| options.with(|o| o.labels.fill("media_key", &[("key", &key)])))
+                .unwrap_or_default();
+        }
         if !phase.with(|p| *p == Phase::Uploading) {
             return String::new();
         }
@@ -153,8 +203,9 @@ pub fn FileRow(
         _ => None,
     };
     let badge_text = badge(&item);
+    let row = NodeRef::<html::Li>::new();
     view! {
-        <li class="row" part="row" data-testid="file-row"
+        <li class="row" part="row" data-testid="file-row" node_ref=row
             data-state=move || phase.with(|p| p.name())
             data-method=move || item.method.get().map(|m| m.as_str()).unwrap_or("auto")
             data-media-id=move || item.media_id.get().unwrap_or_default()>
@@ -182,38 +233,54 @@ pub fn FileRow(
                 </div>
             </div>
             <div class="actions" part="actions">
-                <Show when=can_pause>
-                    <button type="button" class="icon-btn" part="button" data-testid="pause"
-                        aria-label=aria("pause") title=move || label("pause")
-                        on:click=move |_| queue.pause(id)>
-                        <Icon name="pause"/>
-                    </button>
-                </Show>
-                <Show when=is_paused>
-                    <button type="button" class="icon-btn" part="button" data-testid="resume"
-                        aria-label=aria("resume") title=move || label("resume")
-                        on:click=move |_| queue.resume(id)>
-                        <Icon name="play"/>
+                <Show when=move || can_pause() || is_paused()>
+                    // One button that toggles, so the focus stays on it.
+                    <button type="button" class="icon-btn" part="button"
+                        data-testid=move || if is_paused() { "resume" } else { "pause" }
+                        aria-label=move || if is_paused() { aria("resume")() } else { aria("pause")() }
+                        title=move || label(if is_paused() { "resume" } else { "pause" })
+                        on:click=move |_| {
+                            if is_paused() { queue.resume(id) } else { queue.pause(id) }
+                        }>
+                        {move || if is_paused() {
+                            view! { <Icon name="play"/> }
+                        } else {
+                            view! { <Icon name="pause"/> }
+                        }}
                     </button>
                 </Show>
                 <Show when=can_retry>
                     <button type="button" class="icon-btn" part="button" data-testid="retry"
                         aria-label=aria("retry") title=move || label("retry")
-                        on:click=move |_| queue.retry(id)>
+                        on:click=move |_| {
+                            queue.retry(id);
+                            focus_after_render(row, &["pause", "cancel", "remove"]);
+                        }>
                         <Icon name="retry"/>
                     </button>
                 </Show>
                 <Show when=can_cancel>
                     <button type="button" class="icon-btn danger" part="button" data-testid="cancel"
                         aria-label=aria("cancel") title=move || label("cancel")
-                        on:click=move |_| queue.cancel(id)>
+                        on:click=move |_| {
+                            queue.cancel(id);
+                            focus_after_render(row, &["retry", "remove"]);
+                        }>
                         <Icon name="x"/>
                     </button>
                 </Show>
                 <Show when=can_remove>
                     <button type="button" class="icon-btn" part="button" data-testid="remove"
                         aria-label=aria("remove") title=move || label("remove")
-                        on:click=move |_| queue.remove(id)>
+                        on:click=move |_| {
+                            let next = focus_after_removal(row);
+                            queue.remove(id);
+                            if let Some(el) = next {
+                                request_animation_frame(move || {
+                                    let _ = el.focus();
+                                });
+                            }
+                        }>
                         <Icon name="trash"/>
                     </button>
                 </Show>

@@ -45,6 +45,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("state_cancelled", "cancelled"),
     ("state_failed", "failed: {reason}"),
     ("left", "{t} left"),
+    ("media_key", "key {key}"),
     ("pause", "Pause"),
     ("resume", "Resume"),
     ("cancel", "Cancel"),

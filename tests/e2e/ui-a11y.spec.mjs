@@ -2,7 +2,14 @@
 // region, ARIA progressbars with values, visible focus; and the strict CSP holds.
 import AxeBuilder from "@axe-core/playwright";
 import { test, expect, sim, md5 } from "./fixtures.mjs";
-import { Widget, file, refuseUploads } from "./ui-widget.mjs";
+import { Widget, file, refuseUploads, throttleUploads } from "./ui-widget.mjs";
+
+/** The data-testid of the focused element, through shadow roots. */
+const focused = (page) => page.evaluate(() => {
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  return el?.dataset?.testid ?? null;
+});
 
 /** Presses Tab until the focused element (through shadow roots) has `testid`. */
 async function tabTo(page, testid, max = 40) {
@@ -38,10 +45,39 @@ test("keyboard only: open the picker from the drop zone, upload, remove the row"
   await tabTo(page, "remove");
   await page.keyboard.press("Enter");
   await expect(w.rows).toHaveCount(0);
-  await tabTo(page, "dropzone");
+  // The focus goes back to the drop zone, where Space opens the picker too.
+  await expect.poll(() => focused(page)).toBe("dropzone");
   const again = page.waitForEvent("filechooser");
   await page.keyboard.press(" ");
   await (await again).setFiles([]);
+});
+
+test("keyboard only: pause, resume and cancel keep the focus on the row's buttons", async ({ page }) => {
+  const w = await Widget.open(page);
+  const restore = await throttleUploads(page, 500_000);
+  const f = file("keys.mp4", 4_000_000, 62);
+  await w.choose(f);
+  await w.waitState(f.name, "uploading");
+  await tabTo(page, "pause");
+  await page.keyboard.press("Enter");
+  await w.waitState(f.name, "paused");
+  await expect.poll(() => focused(page)).toBe("resume");
+  await page.keyboard.press("Enter");
+  await expect(w.row(f.name)).not.toHaveAttribute("data-state", "paused");
+  await expect.poll(() => focused(page)).toBe("pause");
+  await tabTo(page, "cancel");
+  await page.keyboard.press("Enter");
+  await w.waitState(f.name, "cancelled");
+  await expect.poll(() => focused(page)).toBe("retry");
+  await restore();
+  await page.keyboard.press("Enter");
+  await w.waitState(f.name, "ready");
+  expect((await sim.media(await w.mediaId(f.name))).md5).toBe(md5(f.buffer));
+  await tabTo(page, "remove");
+  await page.keyboard.press("Enter");
+  await expect(w.rows).toHaveCount(0);
+  await expect.poll(() => focused(page)).toBe("dropzone");
+  await expect(w.live).toContainText(`${f.name} is ready.`);
 });
 
 test("import from URL with the keyboard: Enter submits", async ({ page }) => {
