@@ -23,6 +23,8 @@ pub enum ErrorCode {
     ServerRejected,
     /// What the server stored does not match the file.
     Integrity,
+    /// The file changed on disk (or became unreadable) while it was being uploaded.
+    FileChanged,
     /// The upload was cancelled.
     Cancelled,
     /// The network failed too often.
@@ -47,6 +49,7 @@ impl ErrorCode {
             ErrorCode::CredentialsExpired => "credentials_expired",
             ErrorCode::ServerRejected => "server_rejected",
             ErrorCode::Integrity => "integrity",
+            ErrorCode::FileChanged => "file_changed",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::Network => "network",
             ErrorCode::InvalidReply => "invalid_reply",
@@ -108,6 +111,15 @@ impl UploadError {
     /// The file is empty.
     pub fn empty_file() -> Self {
         Self::new(ErrorCode::EmptyFile, "The file is empty.", false)
+    }
+
+    /// The file can no longer be read as it was chosen (changed, moved or deleted on disk).
+    pub fn file_changed() -> Self {
+        Self::new(
+            ErrorCode::FileChanged,
+            "The file changed on disk during the upload (or can no longer be read): choose it again.",
+            false,
+        )
     }
 
     /// The user cancelled.

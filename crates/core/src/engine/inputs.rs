@@ -154,16 +154,8 @@ impl Upload {
         if o.body.source_range().is_some() {
             self.progress.set_in_flight(id.0, 0, now);
         }
-        self.flights.insert(
-            id,
-            Flight {
-                kind: o.kind.clone(),
-                last_activity: now,
-                stall,
-                sent: 0,
-                body_len,
-            },
-        );
+        self.flights
+            .insert(id, Flight::new(o.kind.clone(), stall, body_len, now));
         Request {
             id,
             kind: o.kind,
@@ -180,10 +172,7 @@ impl Upload {
         let Some(f) = self.flights.get_mut(&id) else {
             return;
         };
-        if sent > f.sent {
-            f.last_activity = now;
-        }
-        f.sent = sent;
+        f.progress(sent, now);
         if f.body_len > 0 {
             // Form bodies count their multipart framing too: cap at the source bytes.
             self.progress.set_in_flight(id.0, sent.min(f.body_len), now);
@@ -210,6 +199,18 @@ impl Upload {
         let (machine, mut ctx) = self.ctx_parts(now);
         let v = machine.on_response(&f.kind, &resp, &mut ctx);
         self.verdict(v, now);
+        self.after(now);
+    }
+
+    /// The file could not be read for request `id` (the browser's snapshot of it is stale: it
+    /// changed, moved or vanished on disk). Nothing sent from it can be right any more: the
+    /// upload fails with `file_changed`, not retried.
+    pub fn source_unreadable(&mut self, id: RequestId, now: Millis) {
+        if self.flights.remove(&id).is_none() {
+            return; // aborted meanwhile (pause, cancel): nothing to say
+        }
+        self.progress.remove(id.0);
+        self.fail(UploadError::file_changed());
         self.after(now);
     }
 
@@ -246,7 +247,7 @@ impl Upload {
 
     /// When the driver should call [`handle_timeout`](Self::handle_timeout) (or poll again).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let stalls = self.flights.values().map(|f| f.last_activity + f.stall);
+        let stalls = self.flights.values().map(Flight::deadline);
         let pause = self.pause_until.filter(|_| self.running() && !self.paused);
         let follow = self.follower.as_ref().and_then(StatusFollower::timeout);
         stalls.chain(pause).chain(follow).min()
@@ -261,7 +262,7 @@ impl Upload {
         let stalled: Vec<RequestId> = self
             .flights
             .iter()
-            .filter(|(_, f)| f.last_activity + f.stall <= now)
+            .filter(|(_, f)| f.deadline() <= now)
             .map(|(id, _)| *id)
             .collect();
         for id in stalled {

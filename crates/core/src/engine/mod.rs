@@ -27,6 +27,68 @@ struct Flight {
     stall: Duration,
     sent: u64,
     body_len: u64,
+    /// The link's rate (bytes per ms) seen in the progress after the first report, smoothed.
+    rate: Option<f64>,
+    /// Progress reports that moved forward.
+    reports: u32,
+}
+
+/// Bytes the buffers between the browser and the server (socket buffers at both ends, a proxy)
+/// may still hold once a body is all handed over: the reply waits on them. Linux autotunes a
+/// connection's send and receive buffers up to 4 + 6 MiB; Chromium was seen handing 4 MB of a
+/// part to a throttled loopback server at once.
+const IN_BUFFERS: u64 = 16 * 1024 * 1024;
+/// The rate assumed for them when no progress measured the link (one burst): 256 KiB/s.
+const SLOW_LINK_BYTES_PER_MS: f64 = 262.144;
+/// Progress reports needed before the measured rate is trusted.
+const RATE_REPORTS: u32 = 4;
+/// The longest wait for those bytes to drain.
+const MAX_DRAIN_MS: u64 = 600_000;
+
+impl Flight {
+    fn new(kind: RequestKind, stall: Duration, body_len: u64, now: Millis) -> Flight {
+        Flight {
+            kind,
+            last_activity: now,
+            stall,
+            sent: 0,
+            body_len,
+            rate: None,
+            reports: 0,
+        }
+    }
+
+    /// Upload progress: `sent` bytes handed to the browser's socket so far.
+    fn progress(&mut self, sent: u64, now: Millis) {
+        if sent > self.sent {
+            let dt = now.0.saturating_sub(self.last_activity.0);
+            // The first report is the burst into empty buffers, not the link's rate.
+            if self.reports > 0 && dt > 0 {
+                let r = (sent - self.sent) as f64 / dt as f64;
+                self.rate = Some(self.rate.map_or(r, |old| 0.7 * old + 0.3 * r));
+            }
+            self.reports += 1;
+            self.last_activity = now;
+        }
+        self.sent = sent;
+    }
+
+    /// When the watchdog gives up on this request: `stall` without progress; once the whole
+    /// body is handed over, also the time the buffered bytes take to drain at the link's rate
+    /// (a slow link is no stall; a reply that never comes still is one).
+    fn deadline(&self) -> Millis {
+        let quiet = self.last_activity + self.stall;
+        if self.body_len == 0 || self.sent < self.body_len {
+            return quiet;
+        }
+        let rate = match self.rate {
+            Some(r) if self.reports >= RATE_REPORTS && r > 0.0 => r,
+            _ => SLOW_LINK_BYTES_PER_MS,
+        };
+        let buffered = self.body_len.min(IN_BUFFERS) as f64;
+        let drain = ((buffered / rate) as u64).min(MAX_DRAIN_MS);
+        quiet + Duration::from_millis(drain)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,131 @@
+//! The stall watchdog against a slow link: bytes handed to the socket are not bytes the server
+//! read. Once a body is all handed over, the buffers between the browser and the server may
+//! still hold a lot of it, draining at the link's rate: waiting for that is no stall. A reply
+//! that never comes is still one.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jw_upload_core::{Config, Event, Millis, Request, Response, Upload};
+
+const SIZE: u64 = 1_500_000;
+
+fn s3_reply() -> Response {
+    Response::new(
+        200,
+        r#"{"status":"ok","media":{"key":"K1"},"link":{"protocol":"http",
+            "address":"127.0.0.1:4010","path":"/jwplatform-upload/K1",
+            "query":{"AWSAccessKeyId":"A","Expires":9,"Signature":"s"}}}"#,
+    )
+}
+
+/// An s3 upload with a 2 s watchdog, its one PUT handed out at t = 0.
+fn started() -> (Upload, Request) {
+    let mut cfg = Config::new(SIZE, "clip.mp4", "video/mp4");
+    cfg.stall_timeout = std::time::Duration::from_secs(2);
+    cfg.verify = false;
+    let mut up = Upload::new(cfg, Millis(0)).unwrap();
+    while let Some(ev) = up.poll_event() {
+        if let Event::NeedCredentials { .. } = ev {
+            up.provide_credentials(s3_reply(), Millis(0));
+        }
+    }
+    let req = up.poll_request(Millis(0)).unwrap();
+    (up, req)
+}
+
+/// Feeds what Chromium reports over a 350 KB/s link with ~1 MB of socket buffers: 1 MB at
+/// once, then 17.5 KB every 50 ms until the whole body is handed over. Returns that time.
+fn trickle(up: &mut Upload, req: &Request) -> u64 {
+    let mut sent = 1_000_000;
+    let mut t = 5;
+    up.handle_progress(req.id, sent, Millis(t));
+    while sent < SIZE {
+        t += 50;
+        sent = (sent + 17_500).min(SIZE);
+        up.handle_progress(req.id, sent, Millis(t));
+        if let Some(at) = up.poll_timeout() {
+            assert!(at.0 > t, "the watchdog is armed in the future");
+        }
+        up.handle_timeout(Millis(t));
+    }
+    t
+}
+
+fn stalled(up: &mut Upload) -> bool {
+    let mut seen = false;
+    while let Some(ev) = up.poll_event() {
+        seen |= matches!(ev, Event::Stalled { .. });
+    }
+    seen
+}
+
+#[test]
+fn a_slow_link_draining_its_buffers_is_no_stall() {
+    let (mut up, req) = started();
+    let handed = trickle(&mut up, &req);
+    assert!(!stalled(&mut up));
+    // The server reads the last ~1 MB over ~2.9 s after the browser handed it over: more than
+    // the 2 s watchdog, and no progress event can show it.
+    let reply_at = handed + 2_900;
+    let mut t = handed;
+    while t < reply_at {
+        t += 100;
+        up.handle_timeout(Millis(t));
+        assert!(
+            up.poll_abort().is_none(),
+            "aborted at {} ms after the hand-over",
+            t - handed
+        );
+    }
+    assert!(
+        !stalled(&mut up),
+        "a body still draining at the link's rate is no stall"
+    );
+    up.handle_response(
+        req.id,
+        Response::new(200, "").with_header("ETag", "\"ab\""),
+        Millis(reply_at),
+    );
+    assert_eq!(up.result().map(|r| r.media_id.as_str()), Some("K1"));
+}
+
+#[test]
+fn a_reply_that_never_comes_is_still_a_stall() {
+    let (mut up, req) = started();
+    let handed = trickle(&mut up, &req);
+    let deadline = up
+        .poll_timeout()
+        .expect("a watchdog while the reply is awaited");
+    // Bounded: at most the watchdog plus the time the buffers could take at the measured rate.
+    assert!(
+        deadline.0 <= handed + 2_000 + 20_000,
+        "deadline {} after {handed}",
+        deadline.0
+    );
+    up.handle_timeout(deadline);
+    assert_eq!(up.poll_abort(), Some(req.id));
+    assert!(stalled(&mut up));
+}
+
+#[test]
+fn a_body_handed_over_in_one_burst_gets_time_to_drain() {
+    // No progress after the first event: nothing measured the link, so the engine assumes a
+    // slow one for the bytes the buffers may hold, rather than the watchdog alone.
+    let (mut up, req) = started();
+    up.handle_progress(req.id, SIZE, Millis(10));
+    up.handle_timeout(Millis(2_500));
+    assert!(
+        up.poll_abort().is_none(),
+        "2.5 s after a burst is too early to give up"
+    );
+    let deadline = up.poll_timeout().unwrap();
+    assert!(deadline.0 <= 10 + 2_000 + 60_000);
+}
+
+#[test]
+fn no_progress_at_all_is_a_stall_after_the_watchdog() {
+    let (mut up, req) = started();
+    up.handle_progress(req.id, 100_000, Millis(10));
+    up.handle_timeout(Millis(2_010));
+    assert_eq!(up.poll_abort(), Some(req.id));
+    assert!(stalled(&mut up));
+}
