@@ -76,6 +76,22 @@ pub fn slice_typed(blob: &Blob, range: Range<u64>, mime: &str) -> Result<Blob, S
         .map_err(|e| SourceError::Browser(js_message(&e)))
 }
 
+/// Whether the byte at `at` of `blob` can still be read. A `File` is a snapshot: once the
+/// file changes on disk (size or modification time), Chromium fails every read of it.
+pub async fn readable(blob: &Blob, at: u64) -> bool {
+    let size = size_of(blob);
+    if size == 0 {
+        return true;
+    }
+    let at = at.min(size - 1);
+    let Ok(slice) = slice(blob, at..at + 1) else {
+        return false;
+    };
+    wasm_bindgen_futures::JsFuture::from(slice.array_buffer())
+        .await
+        .is_ok()
+}
+
 /// A readable message from a thrown JS value.
 pub fn js_message(value: &JsValue) -> String {
     if let Some(s) = value.as_string() {

@@ -27,17 +27,31 @@ impl Inner {
         match (&req.body, &self.file) {
             (Body::Range(_) | Body::Form { .. }, Some(file)) => {
                 let me = self.me.clone();
+                let (source, at) = (file.clone(), req.body.source_range().map_or(0, |r| r.start));
                 let started = xhr::start(&req, file, move |ev| {
+                    if let XhrEvent::Failed(FailureKind::Network) = ev {
+                        // A file changed on disk fails its reads, and so its XHR, like a network
+                        // error would: tell the two apart before the engine retries.
+                        let (me, source) = (me.clone(), source.clone());
+                        spawn_local(async move {
+                            let readable = crate::source::readable(&source, at).await;
+                            with(&me, |u, now| {
+                                if readable {
+                                    u.handle_failure(id, FailureKind::Network, now)
+                                } else {
+                                    u.source_unreadable(id, now)
+                                }
+                            });
+                            forget(&me, id);
+                        });
+                        return;
+                    }
                     with(&me, |u, now| match ev {
                         XhrEvent::Progress(sent) => u.handle_progress(id, sent, now),
                         XhrEvent::Done(resp) => u.handle_response(id, resp, now),
                         XhrEvent::Failed(kind) => u.handle_failure(id, kind, now),
                     });
-                    if let Some(rc) = me.upgrade() {
-                        if let Ok(mut inner) = rc.try_borrow_mut() {
-                            inner.forget_if_done(id);
-                        }
-                    }
+                    forget(&me, id);
                 });
                 match started {
                     Ok(x) => {
@@ -76,6 +90,7 @@ impl Inner {
     }
 
     /// Drops the XHR handle once its outcome is in (keeps it while only progress came).
+    /// See [`forget`].
     pub(super) fn forget_if_done(&mut self, id: RequestId) {
         if !self.upload.in_flight().any(|i| i == id) {
             self.xhrs.remove(&id);
@@ -149,5 +164,14 @@ impl Inner {
                 }
             }
         });
+    }
+}
+
+/// [`Inner::forget_if_done`] from an XHR callback.
+fn forget(me: &std::rc::Weak<std::cell::RefCell<Inner>>, id: RequestId) {
+    if let Some(rc) = me.upgrade() {
+        if let Ok(mut inner) = rc.try_borrow_mut() {
+            inner.forget_if_done(id);
+        }
     }
 }

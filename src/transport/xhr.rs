@@ -106,8 +106,21 @@ pub fn start(
 
     let load = {
         let (on_event, finished, x) = (on_event.clone(), finished.clone(), xhr.clone());
+        let asked = req.url.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |_| {
             *finished.borrow_mut() = true;
+            // XHR follows redirects by itself (no API stops it); a reply from another origin is
+            // refused like fetch's `redirect: "manual"`: status 0, nothing of it believed.
+            let landed = x.response_url();
+            if !landed.is_empty() && !same_origin(&asked, &landed) {
+                web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "jw-upload: a request to {} was redirected to another host ({}): refused",
+                    origin(&asked),
+                    origin(&landed)
+                )));
+                (on_event.borrow_mut())(XhrEvent::Done(Response::new(0, "")));
+                return;
+            }
             let response = Response {
                 status: x.status().unwrap_or(0),
                 headers: parse_headers(&x.get_all_response_headers().unwrap_or_default()),
@@ -159,6 +172,31 @@ pub fn start(
     })
 }
 
+/// `scheme://host:port` of a URL, lower case, the default port dropped.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let scheme = scheme.to_ascii_lowercase();
+    let mut authority = authority.to_ascii_lowercase();
+    let default = match scheme.as_str() {
+        "http" => Some(":80"),
+        "https" => Some(":443"),
+        _ => None,
+    };
+    if let Some(d) = default {
+        if authority.ends_with(d) {
+            authority.truncate(authority.len() - d.len());
+        }
+    }
+    format!("{scheme}://{authority}")
+}
+
+/// Whether two URLs have the same origin.
+fn same_origin(a: &str, b: &str) -> bool {
+    origin(a) == origin(b)
+}
+
 /// Parses `getAllResponseHeaders()` text into name/value pairs.
 pub fn parse_headers(text: &str) -> Vec<(String, String)> {
     text.split("\r\n")
@@ -171,7 +209,28 @@ pub fn parse_headers(text: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_headers;
+    use super::{parse_headers, same_origin};
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert!(same_origin(
+            "http://127.0.0.1:4010/jwplatform-upload/K?Signature=a%2F",
+            "http://127.0.0.1:4010/jwplatform-upload/K?Signature=a%2F"
+        ));
+        assert!(same_origin(
+            "HTTPS://Upload.Example:443/a",
+            "https://upload.example/b"
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:4010/a",
+            "http://127.0.0.1:4011/collect"
+        ));
+        assert!(!same_origin("http://a.example/x", "https://a.example/x"));
+        assert!(!same_origin(
+            "http://a.example/x",
+            "http://evil.example/a.example"
+        ));
+    }
 
     #[test]
     fn headers_are_split_and_lowercased() {
