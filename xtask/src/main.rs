@@ -1,4 +1,4 @@
-//! Run with: `cargo xtask <setup|demo|test|npm|help>` — the project's set-up, demo and test commands.
+//! Run with: `cargo xtask <setup|demo|test|bench|npm|soak|help>` — the project's set-up, demo and test commands.
 //!
 //! Every command installs what it needs first (idempotently: what is present is skipped) and
 //! says what it is doing, so a fresh machine with only Rust works from the README alone.
@@ -7,6 +7,7 @@ mod bench;
 mod npm;
 mod procs;
 mod setup;
+mod soak;
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("npm") => npm::command(&root, &args[1..]),
+        Some("soak") => soak::soak(&root, &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -48,6 +50,7 @@ fn print_help() {
          cargo xtask test    run every test: native tests of all crates, then browser tests in headless Chromium\n\
          cargo xtask bench   measure the widget against raw uploads and its peers (--quick: small files, 1 run)\n\
          cargo xtask npm     build the npm package in pkg/ (release wasm, JS glue, .d.ts, package.json, README)\n\
+         cargo xtask soak    long runs, not in CI: a 25 GiB file, a soak of uploads under 10 % faults\n\
          \n\
          test options: --only native|wasm|e2e|pkg, and after `--` arguments for Playwright"
     );
@@ -221,7 +224,7 @@ fn e2e_tests(root: &Path, extra: &[String]) -> Result<(), String> {
 }
 
 /// Builds the demo page into `dist` (release wasm, wasm-opt from node_modules).
-fn build_demo(root: &Path, dist: &Path) -> Result<(), String> {
+pub fn build_demo(root: &Path, dist: &Path) -> Result<(), String> {
     step("building the demo page with trunk (release, wasm-opt from node_modules)");
     let path = setup::path_with_node_bin(root);
     let dist = dist.display().to_string();
