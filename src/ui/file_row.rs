@@ -217,7 +217,9 @@ pub fn FileRow(
                     </span>
                     <span class="meta" data-testid="file-meta">
                         <span data-testid="file-size">{size_text}</span>
-                        <span class="dot" aria-hidden="true">"·"</span>
+                        <Show when=move || !size_text().is_empty()>
+                            <span class="dot" aria-hidden="true">"·"</span>
+                        </Show>
                         <span class="method" data-testid="file-method">{method_text}</span>
                     </span>
                 </div>
