@@ -101,9 +101,17 @@ export class Page {
     }
   }
 
-  /** Evaluates `expr` in the page (awaiting a Promise); returns its JSON value. */
-  async eval(expr) {
-    const r = await this.send("Runtime.evaluate", { expression: expr, awaitPromise: true, returnByValue: true });
+  /** Evaluates `expr` in the page (awaiting a Promise); returns its JSON value. Rejects after
+   * `timeoutMs` (the page may still be running it: reload to stop it). */
+  async eval(expr, timeoutMs = 600000) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s: ${expr}`)), timeoutMs);
+    });
+    const r = await Promise.race([
+      this.send("Runtime.evaluate", { expression: expr, awaitPromise: true, returnByValue: true }),
+      timeout,
+    ]).finally(() => clearTimeout(timer));
     if (r.exceptionDetails) {
       const d = r.exceptionDetails;
       throw new Error(`${d.exception?.description || d.text}`);

@@ -14,6 +14,7 @@ const LABELS = {
   "widget-s3-noverify": "widget s3, `verify: false`",
   "widget-multipart": "**widget multipart** (defaults: parallel 4, adaptive parts from 8 MiB, MD5 verify on)",
   "widget-multipart-noverify": "widget multipart, `verify: false`",
+  "widget-multipart-16MiB": "widget multipart, `partSize: 16 MiB` (fixed), verify on",
   "uppy-aws-s3": "Uppy 5 `@uppy/aws-s3` multipart (defaults: 5 MiB parts, limit 6) on the v2 API",
   "widget-form": "**widget form**",
   "uppy-xhr-form": "Uppy 5 `@uppy/xhr-upload` to the form link",
@@ -110,9 +111,12 @@ export function report(r) {
 
   out.push("## Resume");
   out.push("");
-  out.push(r.resume
-    ? `A widget multipart upload (defaults) of the ${big} MiB file is reloaded once half of it is acknowledged (median ${f0(r.resume.ackedAtReload / MiB)} MiB at the reload); the same file is then chosen again and uploaded. **Time from the reload (CDP \`Page.reload\`) to the first body byte sent again: ${f0(r.resume.firstByteMs)} ms** (median of ${r.resume.n}: ${r.resume.all.join(", ")} ms; it includes loading the page and the wasm). **Bytes sent twice** (all part bytes the simulator read, minus the file size): ${f1(r.resume.resentBytes / MiB)} MiB, of which ${f1(r.resume.lostInFlight / MiB)} MiB in part requests the reload cut off and ${f1(r.resume.storedTwice / MiB)} MiB in acknowledged parts sent again.`
+  out.push(r.resume && r.resume.n === 0
+    ? "No resumed run finished (see below)."
+    : r.resume
+    ? `A widget multipart upload (defaults) of the ${big} MiB file is reloaded when its progress shows half of it sent (median ${f0(r.resume.loadedAtReload / MiB)} MiB sent, ${f0(r.resume.ackedAtReload / MiB)} MiB of it in acknowledged parts); the same file is then chosen again and uploaded. **Time from the reload (CDP \`Page.reload\`) to the first body byte sent again: ${f0(r.resume.firstByteMs)} ms** (median of ${r.resume.n}: ${r.resume.all.join(", ")} ms; it includes loading the page and the wasm). **Bytes sent twice** (all part bytes the simulator read, minus the file size): ${f1(r.resume.resentBytes / MiB)} MiB, of which ${f1(r.resume.lostInFlight / MiB)} MiB in part requests the reload cut off and ${f1(r.resume.storedTwice / MiB)} MiB in acknowledged parts sent again.`
     : "Not yet measurable: this build has no resume after reload (`Uploader.pendingUploads`).");
+  if (r.resume?.failures?.length) out.push("", `Runs that did not finish within 2 minutes after the reload (${r.resume.failures.length} of ${r.config.runs}): ${r.resume.failures.join("; ")}.`);
   out.push("");
 
   out.push("## Targets");
@@ -127,7 +131,7 @@ export function report(r) {
   const mem = r.memory["widget-multipart"];
   if (mem) t.push(`- ${mem.rendererGrowth <= (4 + 64) * MiB ? "met" : "**not met**"}: renderer memory growth <= one hashing buffer (4 MiB) + 64 MiB: +${f1(mem.rendererGrowth / MiB)} MiB`);
   if (!sz.widget.missing) t.push(`- ${sz.widget.gzip <= 60 * KiB ? "met" : "**not met**"}: uploader without UI <= 60 KiB gzipped: ${f1(sz.widget.gzip / KiB)} KiB`);
-  t.push(r.resume ? `- ${r.resume.firstByteMs < 500 ? "met" : "**not met**"}: resume to first byte < 500 ms: ${f0(r.resume.firstByteMs)} ms` : "- not measurable yet: resume to first byte < 500 ms");
+  t.push(r.resume && r.resume.firstByteMs != null ? `- ${r.resume.firstByteMs < 500 ? "met" : "**not met**"}: resume to first byte < 500 ms: ${f0(r.resume.firstByteMs)} ms` : "- not measurable yet: resume to first byte < 500 ms");
   out.push(...t);
   out.push("");
   return out.join("\n");

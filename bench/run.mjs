@@ -172,6 +172,7 @@ const THROUGHPUT = [
   ...parts.map(([size, n]) => ({ id: `raw-xhr-slices-${size}MiBx${n}`, name: "raw-xhr-slices", args: { partSize: size * MiB, parallel: n }, slices: true })),
   { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
   { id: "widget-multipart-noverify", name: "widget", args: { method: "multipart", options: { verify: false } } },
+  { id: "widget-multipart-16MiB", name: "widget", args: { method: "multipart", options: { partSize: 16 * MiB } } },
   { id: "uppy-aws-s3", name: "uppy-aws-s3" },
   { id: "widget-form", name: "widget", args: { method: "form" } },
   { id: "uppy-xhr-form", name: "uppy-xhr-form" },
@@ -258,14 +259,32 @@ async function main() {
     pin("unpinned", browser);
     if (resumable && wanted("resume")) {
       const runs = [];
-      for (let run = 1; run <= cfg.runs; run++) {
-        await sim.clearLog();
-        const { acked } = await page.eval(`window.bench.resumeStart("big", { fraction: 0.5 })`);
-        const reloadAt = Date.now();
+      const failures = [];
+      const reopen = async () => {
         await page.reload();
         await page.eval(`window.bench.init(${JSON.stringify(cfg.sim)})`);
         for (const [id, f] of [["big", cfg.big], ["huge", cfg.huge], ["md5", cfg.md5]]) await page.setFile(id, f.path);
-        const r = await page.eval(`window.bench.resumeFinish("big")`);
+      };
+      for (let run = 1; run <= cfg.runs; run++) {
+        await sim.clearLog();
+        let acked;
+        let loaded;
+        let reloadAt;
+        let r;
+        try {
+          ({ acked, loaded } = await page.eval(`window.bench.resumeStart("big", { fraction: 0.5 })`, 120000));
+          reloadAt = Date.now();
+          await reopen();
+          r = await page.eval(`window.bench.resumeFinish("big")`, 120000);
+        } catch (e) {
+          const log = await sim.log();
+          const last = log.filter((x) => x.target === "part").slice(-3).map((x) => `${x.method} ${x.path.split("/").pop()} ${x.status} ${x.bytes_in}`);
+          failures.push(`run ${run}: ${e.message.split("\n")[0]} (last part requests: ${last.join("; ")})`);
+          say(`resume run ${run}/${cfg.runs} failed: ${failures[failures.length - 1]}`);
+          await reopen();
+          sim.wipe();
+          continue;
+        }
         const log = await sim.log();
         const stored = await sim.media(r.check);
         sim.wipe();
@@ -274,15 +293,17 @@ async function main() {
         const sum = (es) => es.reduce((a, e) => a + (e.bytes_in || 0), 0);
         const stored200 = sum(parts.filter((e) => e.status === 200));
         const v = {
-          firstByteMs: r.firstSendAt - reloadAt, resentBytes: sum(parts) - cfg.big.size, ackedAtReload: acked, pending: r.pending,
+          firstByteMs: r.firstSendAt === null ? null : r.firstSendAt - reloadAt, loadedAtReload: loaded, resentBytes: sum(parts) - cfg.big.size, ackedAtReload: acked, pending: r.pending,
           lostInFlight: sum(parts.filter((e) => e.status !== 200)), storedTwice: stored200 - cfg.big.size,
         };
         runs.push(v);
-        say(`resume run ${run}/${cfg.runs}: first byte ${v.firstByteMs.toFixed(0)} ms after the reload, ${(v.resentBytes / MiB).toFixed(1)} MiB sent twice (${(v.lostInFlight / MiB).toFixed(1)} MiB in requests cut by the reload, ${(v.storedTwice / MiB).toFixed(1)} MiB of parts stored twice; ${(acked / MiB).toFixed(0)} MiB acknowledged at the reload, ${r.pending} pending record(s))`);
+        say(`resume run ${run}/${cfg.runs}: first byte ${v.firstByteMs?.toFixed(0)} ms after the reload, ${(v.resentBytes / MiB).toFixed(1)} MiB sent twice (${(v.lostInFlight / MiB).toFixed(1)} MiB in requests cut by the reload, ${(v.storedTwice / MiB).toFixed(1)} MiB of parts stored twice; ${(loaded / MiB).toFixed(0)} MiB sent, ${(acked / MiB).toFixed(0)} MiB acknowledged at the reload, ${r.pending} pending record(s))`);
       }
       result.resume = {
-        n: runs.length, firstByteMs: median(runs.map((v) => v.firstByteMs)), resentBytes: median(runs.map((v) => v.resentBytes)),
-        ackedAtReload: median(runs.map((v) => v.ackedAtReload)), all: runs.map((v) => Math.round(v.firstByteMs)),
+        failures,
+        n: runs.length, firstByteMs: median(runs.filter((v) => v.firstByteMs !== null).map((v) => v.firstByteMs)),
+        loadedAtReload: median(runs.map((v) => v.loadedAtReload)), resentBytes: median(runs.map((v) => v.resentBytes)),
+        ackedAtReload: median(runs.map((v) => v.ackedAtReload)), all: runs.map((v) => (v.firstByteMs === null ? "none" : Math.round(v.firstByteMs))),
         lostInFlight: median(runs.map((v) => v.lostInFlight)), storedTwice: median(runs.map((v) => v.storedTwice)),
       };
     } else {

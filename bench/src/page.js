@@ -231,9 +231,10 @@ async function md5(file, { kind }) {
   return { bytesMs: t, totalMs: t, check: r.md5 };
 }
 
-// Resume after reload: start a multipart upload and resolve once `fraction` of the file is
-// acknowledged (the upload goes on until the page reloads); after the reload, choose the same
-// file again and time the first body byte sent (XHR carries every body).
+// Resume after reload: start a multipart upload and resolve once the progress bar shows
+// `fraction` of the file (bytes sent, parts in flight included; the upload goes on until the page
+// reloads); after the reload, choose the same file again and time the first body byte sent (XHR
+// carries every body).
 let firstSendAt = null;
 const send = XMLHttpRequest.prototype.send;
 XMLHttpRequest.prototype.send = function (body) {
@@ -245,10 +246,9 @@ async function resumeStart(file, { fraction }) {
   const up = await widget({});
   let acked = 0;
   return new Promise((resolve, reject) => {
-    up.addEventListener("partcomplete", (e) => {
-      acked += e.detail.end - e.detail.start;
-      window.benchAcked = acked;
-      if (acked >= fraction * file.size) resolve({ acked });
+    up.addEventListener("partcomplete", (e) => { acked += e.detail.end - e.detail.start; });
+    up.addEventListener("progress", (e) => {
+      if (e.detail.loaded >= fraction * file.size) resolve({ acked, loaded: e.detail.loaded });
     });
     up.upload(file, { method: "multipart" }).then(() => reject(new Error("finished before the reload")), reject);
   });
