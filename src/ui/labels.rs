@@ -19,7 +19,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("resource_track", "Caption track"),
     ("video_key", "For video (key)"),
     ("import_label", "Import from URL"),
-    ("import_placeholder", "https://example.com/video.mp4"),
+    ("import_placeholder", "https://…/video.mp4"),
     ("import_button", "Import"),
     (
         "import_invalid",

@@ -24,6 +24,7 @@ test("the element takes over the plain form and uploads; events bubble out of th
   const names = [...new Set(events.map((e) => e.name))];
   expect(names).toEqual(["upload-start", "upload-progress", "upload-success", "upload-ready", "queue-complete"]);
   expect(events.every((e) => e.bubbles && e.composed)).toBe(true);
+  await page.screenshot({ path: "artifacts/screenshots/1280-upload-form-js.png", fullPage: true });
   const success = events.find((e) => e.name === "upload-success");
   expect(success.detail).toMatchObject({ name: f.name, mediaId: id, size: f.buffer.length });
   expect(page.cspViolations).toEqual([]);
@@ -70,11 +71,13 @@ test.describe("with JavaScript off", () => {
     await page.goto("/upload-form");
     const form = page.getByTestId("plain-form");
     await expect(form).toBeVisible();
+    await page.screenshot({ path: "artifacts/screenshots/1280-upload-form-no-js.png", fullPage: true });
     const f = file("no-js.mp4", 400_000, 82);
     await page.setInputFiles("#file", f);
     await page.getByRole("button", { name: "Upload" }).click();
     await page.waitForURL(/\/upload-done/);
     const key = await page.getByTestId("done-key").textContent();
+    await page.screenshot({ path: "artifacts/screenshots/1280-upload-done-no-js.png", fullPage: true });
     expect((await sim.media(key)).md5).toBe(md5(f.buffer));
   });
 });
