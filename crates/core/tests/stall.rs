@@ -129,3 +129,77 @@ fn no_progress_at_all_is_a_stall_after_the_watchdog() {
     assert_eq!(up.poll_abort(), Some(req.id));
     assert!(stalled(&mut up));
 }
+
+/// A 6 GiB multipart upload driven by hand to its `complete` (no verify, 8 MiB parts).
+#[test]
+fn a_large_complete_gets_time_to_assemble() {
+    use jw_upload_core::{Method, RequestKind};
+    const GIB: u64 = 1024 * 1024 * 1024;
+    let size = 6 * GIB;
+    let mut cfg = Config::new(size, "big.mp4", "video/mp4").with_method(Method::Multipart);
+    cfg.upload_api_base = "http://api".into();
+    cfg.verify = false;
+    cfg.fixed_part_size = Some(8 * 1024 * 1024);
+    let parts = size / (8 * 1024 * 1024);
+    let mut up = Upload::new(cfg, Millis(0)).unwrap();
+    let mut t = 0;
+    let complete = loop {
+        t += 1;
+        while let Some(ev) = up.poll_event() {
+            if let Event::NeedCredentials { .. } = ev {
+                let reply =
+                    r#"{"id":"M1","upload_id":"U1","upload_token":"T1","status":"created"}"#;
+                up.provide_credentials(Response::new(200, reply), Millis(t));
+            }
+        }
+        let Some(req) = up.poll_request(Millis(t)) else {
+            panic!("the engine stopped before complete");
+        };
+        match req.kind {
+            RequestKind::ListParts { page } => {
+                let per = req
+                    .url
+                    .split("page_length=")
+                    .nth(1)
+                    .and_then(|v| v.split('&').next())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap();
+                let first = (page as u64 - 1) * per + 1;
+                let ids = first..=(first + per - 1).min(parts);
+                let list: Vec<String> = ids
+                    .map(|i| format!(r#"{{"id":{i},"upload_link":"http://sim/p/{i}"}}"#))
+                    .collect();
+                let body = format!(
+                    r#"{{"page":{page},"page_length":{per},"total":{parts},"parts":[{}]}}"#,
+                    list.join(",")
+                );
+                up.handle_response(req.id, Response::new(200, body), Millis(t));
+            }
+            RequestKind::PutPart { part } => {
+                let len = req.body.source_len();
+                up.handle_progress(req.id, len, Millis(t));
+                up.handle_response(
+                    req.id,
+                    Response::new(200, "").with_header("ETag", &format!("\"{part:032x}\"")),
+                    Millis(t),
+                );
+            }
+            RequestKind::Complete => break req,
+            ref k => panic!("unexpected {k:?}"),
+        }
+    };
+    // Going through 6 GiB at 32 MiB/s is 192 s: the watchdog (30 s) waits for that too.
+    let deadline = up.poll_timeout().unwrap();
+    assert!(
+        deadline.0 >= t + 30_000 + 190_000,
+        "deadline {} from {t}",
+        deadline.0
+    );
+    up.handle_timeout(Millis(t + 200_000));
+    assert!(
+        up.poll_abort().is_none(),
+        "a complete still assembling is not aborted"
+    );
+    up.handle_response(complete.id, Response::new(200, "{}"), Millis(t + 210_000));
+    assert_eq!(up.result().map(|r| r.media_id.as_str()), Some("M1"));
+}

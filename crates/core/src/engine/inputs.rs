@@ -154,8 +154,10 @@ impl Upload {
         if o.body.source_range().is_some() {
             self.progress.set_in_flight(id.0, 0, now);
         }
-        self.flights
-            .insert(id, Flight::new(o.kind.clone(), stall, body_len, now));
+        self.flights.insert(
+            id,
+            Flight::new(o.kind.clone(), stall, body_len, self.cfg.size, now),
+        );
         Request {
             id,
             kind: o.kind,

@@ -31,6 +31,9 @@ struct Flight {
     rate: Option<f64>,
     /// Progress reports that moved forward.
     reports: u32,
+    /// Bytes the server may have to go through before it replies (the whole file for a
+    /// multipart `complete` or a resumable upload's last chunk): it may take a while.
+    assemble: u64,
 }
 
 /// Bytes the buffers between the browser and the server (socket buffers at both ends, a proxy)
@@ -44,9 +47,19 @@ const SLOW_LINK_BYTES_PER_MS: f64 = 262.144;
 const RATE_REPORTS: u32 = 4;
 /// The longest wait for those bytes to drain.
 const MAX_DRAIN_MS: u64 = 600_000;
+/// How fast a server is assumed to go through a whole file when finishing an upload (S3's
+/// CompleteMultipartUpload "could take several minutes"; the simulator hashes every byte).
+const ASSEMBLE_BYTES_PER_MS: f64 = 33_554.432; // 32 MiB/s
+/// The longest extra wait for that.
+const MAX_ASSEMBLE_MS: u64 = 900_000;
 
 impl Flight {
-    fn new(kind: RequestKind, stall: Duration, body_len: u64, now: Millis) -> Flight {
+    fn new(kind: RequestKind, stall: Duration, body_len: u64, size: u64, now: Millis) -> Flight {
+        let assemble = match &kind {
+            RequestKind::Complete => size,
+            RequestKind::Chunk { range } if range.end >= size => size,
+            _ => 0,
+        };
         Flight {
             kind,
             last_activity: now,
@@ -55,6 +68,7 @@ impl Flight {
             body_len,
             rate: None,
             reports: 0,
+            assemble,
         }
     }
 
@@ -76,9 +90,11 @@ impl Flight {
     /// When the watchdog gives up on this request: `stall` without progress; once the whole
     /// body is handed over, also the time the buffered bytes take to drain at the link's rate
     /// (a slow link is no stall; a reply that never comes still is one).
+    /// A request that finishes the upload also gets the time the server may take to go
+    /// through the whole file.
     fn deadline(&self) -> Millis {
         let quiet = self.last_activity + self.stall;
-        if self.body_len == 0 || self.sent < self.body_len {
+        if self.sent < self.body_len {
             return quiet;
         }
         let rate = match self.rate {
@@ -87,7 +103,8 @@ impl Flight {
         };
         let buffered = self.body_len.min(IN_BUFFERS) as f64;
         let drain = ((buffered / rate) as u64).min(MAX_DRAIN_MS);
-        quiet + Duration::from_millis(drain)
+        let assemble = ((self.assemble as f64 / ASSEMBLE_BYTES_PER_MS) as u64).min(MAX_ASSEMBLE_MS);
+        quiet + Duration::from_millis(drain + assemble)
     }
 }
 
