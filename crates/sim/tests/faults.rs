@@ -10,32 +10,9 @@ use common::*;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn s3_link(sim: &Sim) -> (String, String) {
-    let v = sim.create_video(Some("s3")).await;
-    let link = &v["link"];
-    let url = format!(
-        "{}://{}{}?AWSAccessKeyId={}&Expires={}&Signature={}",
-        link["protocol"].as_str().unwrap(),
-        link["address"].as_str().unwrap(),
-        link["path"].as_str().unwrap(),
-        link["query"]["AWSAccessKeyId"].as_str().unwrap(),
-        link["query"]["Expires"],
-        enc(link["query"]["Signature"].as_str().unwrap())
-    );
-    (url, v["media"]["key"].as_str().unwrap().to_string())
-}
-
 /// Sends a raw HTTP/1.1 PUT of `body_len` bytes to `url`'s path and reads until EOF or error.
 async fn raw_put(sim: &Sim, url: &str, body_len: usize) -> (Vec<u8>, Option<std::io::ErrorKind>) {
-    let path = url.split_once(&sim.server.addr.to_string()).unwrap().1;
-    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
-        .await
-        .unwrap();
-    let head = format!(
-        "PUT {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {body_len}\r\n\r\n",
-        sim.server.addr
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
+    let s = raw_head(sim, "PUT", url, &format!("Content-Length: {body_len}\r\n")).await;
     let (mut rd, mut wr) = s.into_split();
     let writer = tokio::spawn(async move {
         let chunk = vec![7u8; 16 * 1024];
@@ -71,26 +48,14 @@ async fn status_on_nth_request_with_retry_after() {
         json!([{"target":"s3","nth":2,"fault":{"kind":"status","status":503,"retry_after":"5"}}]),
     )
     .await;
-    let (url, _) = s3_link(&sim).await;
+    let (url, _) = sim.s3_link().await;
     let data = bytes(300_000, 1);
-    assert_eq!(
-        sim.http
-            .put(&url)
-            .body(data.clone())
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    let r = sim.http.put(&url).body(data.clone()).send().await.unwrap();
+    assert_eq!(sim.put(&url, data.clone()).await.status(), 200);
+    let r = sim.put(&url, data.clone()).await;
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["retry-after"], "5");
     assert!(r.text().await.unwrap().contains("<Code>SlowDown</Code>"));
-    assert_eq!(
-        sim.http.put(&url).body(data).send().await.unwrap().status(),
-        200
-    );
+    assert_eq!(sim.put(&url, data).await.status(), 200);
     let f: Value = sim
         .http
         .get(format!("{}/_sim/faults", sim.url))
@@ -114,77 +79,25 @@ async fn status_429_with_http_date_and_408_500_shapes() {
         {"target":"part","fault":{"kind":"status","status":500,"after_bytes":1000}},
     ]))
     .await;
-    let r = sim
-        .http
-        .post(sim.v1_url("videos/create", &[]))
-        .send()
-        .await
-        .unwrap();
+    let r = sim.post(&sim.v1_url("videos/create", &[])).await;
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], date);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "error");
     let r = sim
-        .http
-        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
-        .bearer_auth(&sim.config.v2_secret)
-        .json(&json!({"upload":{"method":"multipart"}}))
-        .send()
-        .await
-        .unwrap();
+        .v2_create(json!({"upload":{"method":"multipart"}}))
+        .await;
     assert_eq!(r.status(), 408);
     assert!(r.json::<Value>().await.unwrap()["errors"][0]["code"].is_string());
     // Rules fired once: the next calls go through; a part gets a 500 after 1000 bytes.
     let r = sim
-        .http
-        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
-        .bearer_auth(&sim.config.v2_secret)
-        .json(&json!({"upload":{"method":"multipart"}}))
-        .send()
-        .await
-        .unwrap();
+        .v2_create(json!({"upload":{"method":"multipart"}}))
+        .await;
     let m: Value = r.json().await.unwrap();
-    let list: Value = sim
-        .http
-        .get(format!(
-            "{}/v2/uploads/{}/parts?page=1&page_length=1",
-            sim.url,
-            m["upload_id"].as_str().unwrap()
-        ))
-        .bearer_auth(m["upload_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = sim.list_parts(&m, 1, 1).await;
     let link = list["parts"][0]["upload_link"].as_str().unwrap();
-    let r = sim
-        .http
-        .put(link)
-        .body(bytes(200_000, 2))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 500);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("<Code>InternalError</Code>"));
-    let list: Value = sim
-        .http
-        .get(format!(
-            "{}/v2/uploads/{}/parts?page=1&page_length=1",
-            sim.url,
-            m["upload_id"].as_str().unwrap()
-        ))
-        .bearer_auth(m["upload_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = sim.put(link, bytes(200_000, 2)).await;
+    assert_s3_error(r, 500, "InternalError").await;
+    let list = sim.list_parts(&m, 1, 1).await;
     assert!(
         list["parts"][0]["etag"].is_null(),
         "the part was not stored"
@@ -199,31 +112,13 @@ async fn delay_and_bandwidth() {
         {"target":"s3","nth":2,"fault":{"kind":"bandwidth","bytes_per_sec":250_000}},
     ]))
     .await;
-    let (url, key) = s3_link(&sim).await;
+    let (url, key) = sim.s3_link().await;
     let t = Instant::now();
-    assert_eq!(
-        sim.http
-            .put(&url)
-            .body(vec![1u8; 10])
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(sim.put(&url, vec![1u8; 10]).await.status(), 200);
     assert!(t.elapsed() >= Duration::from_millis(300));
     let data = bytes(125_000, 3);
     let t = Instant::now();
-    assert_eq!(
-        sim.http
-            .put(&url)
-            .body(data.clone())
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(sim.put(&url, data.clone()).await.status(), 200);
     assert!(
         t.elapsed() >= Duration::from_millis(400),
         "{:?}",
@@ -237,7 +132,7 @@ async fn reset_is_a_real_rst() {
     let sim = start().await;
     sim.faults(json!([{"target":"s3","times":2,"fault":{"kind":"reset","after_bytes":50_000}}]))
         .await;
-    let (url, key) = s3_link(&sim).await;
+    let (url, key) = sim.s3_link().await;
     let (got, err) = raw_put(&sim, &url, 1_000_000).await;
     assert!(
         got.is_empty(),
@@ -257,16 +152,7 @@ async fn reset_is_a_real_rst() {
     assert_eq!(sim.admin_media(&key).await["status"], "created");
     // The third try goes through.
     let data = bytes(1_000_000, 5);
-    assert_eq!(
-        sim.http
-            .put(&url)
-            .body(data.clone())
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(sim.put(&url, data.clone()).await.status(), 200);
     assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&data));
 }
 
@@ -275,7 +161,7 @@ async fn close_is_a_fin_without_reply() {
     let sim = start().await;
     sim.faults(json!([{"target":"s3","fault":{"kind":"close","after_bytes":10_000}}]))
         .await;
-    let (url, _) = s3_link(&sim).await;
+    let (url, _) = sim.s3_link().await;
     let (got, err) = raw_put(&sim, &url, 100_000).await;
     assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
     assert_eq!(err, None, "a clean EOF, not a reset");
@@ -348,15 +234,15 @@ async fn stall_times_out_on_the_client_and_progress_shows_it() {
         .send()
         .await
         .unwrap();
-    let path = url.split_once(&sim.server.addr.to_string()).unwrap().1;
-    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
-        .await
-        .unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 60000\r\n\r\n",
-        sim.server.addr
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
+    let mut s = raw_head(
+        &sim,
+        "POST",
+        &url,
+        &format!(
+            "Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 60000\r\n"
+        ),
+    )
+    .await;
     let mut part = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v\"\r\n\r\n"
     )
@@ -368,32 +254,22 @@ async fn stall_times_out_on_the_client_and_progress_shows_it() {
     assert_eq!(wait_status(&sim, "form").await, 499);
     // A stall before reading anything, forever: a client that gives up and closes its socket
     // (as a browser's abort does) frees the request.
-    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
-        .await
-        .unwrap();
-    let head = format!(
-        "GET /v2/sites/{}/media/x HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\r\n",
-        sim.config.site_id, sim.server.addr, sim.config.v2_secret
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
+    let mut s = raw_head(
+        &sim,
+        "GET",
+        &format!("{}/v2/sites/{}/media/x", sim.url, sim.config.site_id),
+        &format!("Authorization: Bearer {}\r\n", sim.config.v2_secret),
+    )
+    .await;
     let mut buf = [0u8; 64];
     let r = tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await;
     assert!(r.is_err(), "no reply while stalled");
     drop(s);
     assert_eq!(wait_status(&sim, "media").await, 499);
     // A stall with ms resumes: the upload completes, late.
-    let (s3, _) = s3_link(&sim).await;
+    let (s3, _) = sim.s3_link().await;
     let t = Instant::now();
-    assert_eq!(
-        sim.http
-            .put(&s3)
-            .body(vec![1u8; 100])
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(sim.put(&s3, vec![1u8; 100]).await.status(), 200);
     assert!(t.elapsed() >= Duration::from_millis(300));
 }
 
@@ -402,10 +278,10 @@ async fn stall_mid_body_then_resume_keeps_every_byte() {
     let sim = start().await;
     sim.faults(json!([{"target":"s3","fault":{"kind":"stall","after_bytes":50_001,"ms":250}}]))
         .await;
-    let (url, key) = s3_link(&sim).await;
+    let (url, key) = sim.s3_link().await;
     let data = bytes(400_000, 11);
     let t = Instant::now();
-    let r = sim.http.put(&url).body(data.clone()).send().await.unwrap();
+    let r = sim.put(&url, data.clone()).await;
     assert_eq!(r.status(), 200);
     assert!(t.elapsed() >= Duration::from_millis(250));
     assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&data));
@@ -418,21 +294,12 @@ async fn overlapping_puts_never_mix_bytes_last_complete_wins() {
         json!([{"target":"s3","nth":1,"fault":{"kind":"stall","after_bytes":10_000,"ms":400}}]),
     )
     .await;
-    let (url, key) = s3_link(&sim).await;
+    let (url, key) = sim.s3_link().await;
     let slow = bytes(200_000, 13);
     let fast = bytes(200_000, 14);
     let first = tokio::spawn(sim.http.put(&url).body(slow.clone()).send());
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(
-        sim.http
-            .put(&url)
-            .body(fast.clone())
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(sim.put(&url, fast.clone()).await.status(), 200);
     assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&fast));
     assert_eq!(first.await.unwrap().unwrap().status(), 200);
     assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&slow));
@@ -447,48 +314,27 @@ async fn expire_per_protocol() {
         {"target":"complete","fault":{"kind":"expire"}},
     ]))
     .await;
-    let (url, _) = s3_link(&sim).await;
-    let r = sim.http.put(&url).body(vec![1u8; 10]).send().await.unwrap();
+    let (url, _) = sim.s3_link().await;
+    let r = sim.put(&url, vec![1u8; 10]).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("Request has expired"));
     let v = sim.create_video(None).await;
     let r = sim
-        .http
-        .post(link_url(&v["link"], "api_format=json"))
-        .header("Content-Type", "multipart/form-data; boundary=x")
-        .body("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nabc\r\n--x--\r\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], "TokenExpired");
+        .post_form(
+            &link_url(&v["link"], "api_format=json"),
+            "multipart/form-data; boundary=x",
+            "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nabc\r\n--x--\r\n",
+        )
+        .await;
+    assert_v1_error(r, 403, "TokenExpired").await;
     let m: Value = sim
-        .http
-        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
-        .bearer_auth(&sim.config.v2_secret)
-        .json(&json!({"upload":{"method":"multipart"}}))
-        .send()
+        .v2_create(json!({"upload":{"method":"multipart"}}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let r = sim
-        .http
-        .put(format!(
-            "{}/v2/uploads/{}/complete",
-            sim.url,
-            m["upload_id"].as_str().unwrap()
-        ))
-        .bearer_auth(m["upload_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["errors"][0]["code"],
-        "token_expired"
-    );
+    let r = sim.complete(&m, false).await;
+    assert_v2_error(r, 401, "token_expired").await;
 }
 
 #[tokio::test]
@@ -496,7 +342,7 @@ async fn lose_reply_stores_then_drops() {
     let sim = start().await;
     sim.faults(json!([{"target":"s3","fault":{"kind":"lose_reply"}}]))
         .await;
-    let (url, key) = s3_link(&sim).await;
+    let (url, key) = sim.s3_link().await;
     let data = bytes(500_000, 7);
     let r = sim.http.put(&url).body(data.clone()).send().await;
     assert!(r.is_err(), "{r:?}");
@@ -506,23 +352,7 @@ async fn lose_reply_stores_then_drops() {
         md5_hex(&data),
         "bytes stored although the reply was lost"
     );
-    assert_eq!(
-        sim.http.put(&url).body(data).send().await.unwrap().status(),
-        200
-    );
-}
-
-async fn chunk(sim: &Sim, url: &str, session: &str, range: &str, data: &[u8]) -> reqwest::Response {
-    sim.http
-        .post(url)
-        .header("Content-Disposition", "attachment; filename=\"video.mpeg\"")
-        .header("Content-Type", "application/octet-stream")
-        .header("X-Content-Range", range)
-        .header("X-Session-ID", session)
-        .body(data.to_vec())
-        .send()
-        .await
-        .unwrap()
+    assert_eq!(sim.put(&url, data).await.status(), 200);
 }
 
 #[tokio::test]
@@ -538,23 +368,31 @@ async fn resumable_drop_body_and_stale_range() {
     let s = v["session_id"].as_str().unwrap();
     let url = link_url(&v["link"], "api_format=json");
     let data = bytes(300, 8);
-    let r = chunk(&sim, &url, s, "bytes 0-99/300", &data[..100]).await;
+    let r = sim
+        .resumable_chunk(&url, s, "bytes 0-99/300", &data[..100])
+        .await;
     assert_eq!(r.headers()["range"], "0-99/300");
-    let r = chunk(&sim, &url, s, "bytes 100-199/300", &data[100..200]).await;
+    let r = sim
+        .resumable_chunk(&url, s, "bytes 100-199/300", &data[100..200])
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         r.headers()["range"],
         "0-99/300",
         "dropped chunk leaves a gap"
     );
-    let r = chunk(&sim, &url, s, "bytes 200-299/300", &data[200..]).await;
+    let r = sim
+        .resumable_chunk(&url, s, "bytes 200-299/300", &data[200..])
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         r.headers()["range"],
         "0-99/300",
         "stale: the range of before this chunk"
     );
-    let r = chunk(&sim, &url, s, "bytes 100-199/300", &data[100..200]).await;
+    let r = sim
+        .resumable_chunk(&url, s, "bytes 100-199/300", &data[100..200])
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(sim.admin_media(key).await["md5"], md5_hex(&data));
 }
@@ -565,55 +403,25 @@ async fn wrong_etag_on_part() {
     sim.faults(json!([{"target":"part","fault":{"kind":"wrong_etag"}}]))
         .await;
     let m: Value = sim
-        .http
-        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
-        .bearer_auth(&sim.config.v2_secret)
-        .json(&json!({"upload":{"method":"multipart"}}))
-        .send()
+        .v2_create(json!({"upload":{"method":"multipart"}}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let list_url = format!(
-        "{}/v2/uploads/{}/parts?page=1&page_length=1",
-        sim.url,
-        m["upload_id"].as_str().unwrap()
-    );
-    let tok = m["upload_token"].as_str().unwrap();
-    let list: Value = sim
-        .http
-        .get(&list_url)
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = sim.list_parts(&m, 1, 1).await;
     let data = bytes(1000, 9);
     let r = sim
-        .http
-        .put(list["parts"][0]["upload_link"].as_str().unwrap())
-        .body(data.clone())
-        .send()
-        .await
-        .unwrap();
+        .put(
+            list["parts"][0]["upload_link"].as_str().unwrap(),
+            data.clone(),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_ne!(
         r.headers()["etag"].to_str().unwrap(),
         format!("\"{}\"", md5_hex(&data))
     );
-    let list: Value = sim
-        .http
-        .get(&list_url)
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = sim.list_parts(&m, 1, 1).await;
     assert_eq!(list["parts"][0]["etag"], md5_hex(&data));
 }
 
@@ -622,9 +430,9 @@ async fn wrong_etag_on_s3() {
     let sim = start().await;
     sim.faults(json!([{"target":"s3","fault":{"kind":"wrong_etag"}}]))
         .await;
-    let (url, key) = s3_link(&sim).await;
+    let (url, key) = sim.s3_link().await;
     let data = bytes(1000, 10);
-    let r = sim.http.put(&url).body(data.clone()).send().await.unwrap();
+    let r = sim.put(&url, data.clone()).await;
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     assert!(etag.starts_with('"') && etag.ends_with('"'));
@@ -635,7 +443,7 @@ async fn wrong_etag_on_s3() {
 #[tokio::test]
 async fn probability_is_seeded_and_repeatable() {
     let sim = start().await;
-    let (url, _) = s3_link(&sim).await;
+    let (url, _) = sim.s3_link().await;
     let mut runs = Vec::new();
     for _ in 0..2 {
         sim.faults(
@@ -644,16 +452,7 @@ async fn probability_is_seeded_and_repeatable() {
         .await;
         let mut pattern = Vec::new();
         for _ in 0..16 {
-            pattern.push(
-                sim.http
-                    .put(&url)
-                    .body(vec![1u8; 10])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16(),
-            );
+            pattern.push(sim.put(&url, vec![1u8; 10]).await.status().as_u16());
         }
         runs.push(pattern);
     }
@@ -675,13 +474,8 @@ async fn probability_is_seeded_and_repeatable() {
 #[tokio::test]
 async fn log_records_targets_status_and_bytes() {
     let sim = start().await;
-    let (url, _) = s3_link(&sim).await;
-    sim.http
-        .put(&url)
-        .body(vec![1u8; 12_345])
-        .send()
-        .await
-        .unwrap();
+    let (url, _) = sim.s3_link().await;
+    sim.put(&url, vec![1u8; 12_345]).await;
     let log = sim.log().await;
     assert_eq!(log.len(), 2);
     assert_eq!(log[0]["target"], "v1_api");
@@ -705,7 +499,7 @@ async fn log_records_targets_status_and_bytes() {
 #[tokio::test]
 async fn cors_preflight_is_answered_and_logged() {
     let sim = start().await;
-    let (url, _) = s3_link(&sim).await;
+    let (url, _) = sim.s3_link().await;
     let r = sim
         .http
         .request(reqwest::Method::OPTIONS, &url)

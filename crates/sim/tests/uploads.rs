@@ -8,19 +8,6 @@ use common::*;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn s3_url(link: &Value) -> String {
-    // Exactly as the S3 doc concatenates it.
-    format!(
-        "{}://{}{}?AWSAccessKeyId={}&Expires={}&Signature={}",
-        link["protocol"].as_str().unwrap(),
-        link["address"].as_str().unwrap(),
-        link["path"].as_str().unwrap(),
-        link["query"]["AWSAccessKeyId"].as_str().unwrap(),
-        link["query"]["Expires"],
-        enc(link["query"]["Signature"].as_str().unwrap())
-    )
-}
-
 #[tokio::test]
 async fn s3_put_end_to_end() {
     let sim = start_with(|c| c.processing_ms = 60_000).await;
@@ -28,13 +15,7 @@ async fn s3_put_end_to_end() {
     let key = v["media"]["key"].as_str().unwrap();
     let data = bytes(3 * 1024 * 1024 + 17, 1);
     // curl --request PUT --upload-file FILE "{upload_url}"
-    let r = sim
-        .http
-        .put(s3_url(&v["link"]))
-        .body(data.clone())
-        .send()
-        .await
-        .unwrap();
+    let r = sim.put(&s3_url(&v["link"]), data.clone()).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         r.headers()["etag"].to_str().unwrap(),
@@ -56,11 +37,6 @@ async fn s3_rejections() {
     let sim = start().await;
     let v = sim.create_video(Some("s3")).await;
     let url = s3_url(&v["link"]);
-    let check = |r: reqwest::Response, status: u16, code: &'static str| async move {
-        assert_eq!(r.status().as_u16(), status);
-        let body = r.text().await.unwrap();
-        assert!(body.contains(&format!("<Code>{code}</Code>")), "{body}");
-    };
     // A Content-Type the link was not signed with.
     let r = sim
         .http
@@ -70,29 +46,26 @@ async fn s3_rejections() {
         .send()
         .await
         .unwrap();
-    check(r, 403, "SignatureDoesNotMatch").await;
+    assert_s3_error(r, 403, "SignatureDoesNotMatch").await;
     // Tampered signature.
     let bad = url.replace("&Signature=", "&Signature=AAAA");
-    let r = sim.http.put(&bad).body(vec![1u8; 10]).send().await.unwrap();
-    check(r, 403, "SignatureDoesNotMatch").await;
+    let r = sim.put(&bad, vec![1u8; 10]).await;
+    assert_s3_error(r, 403, "SignatureDoesNotMatch").await;
     // Expired link (sim clock past Expires).
     sim.advance(3601).await;
-    let r = sim.http.put(&url).body(vec![1u8; 10]).send().await.unwrap();
-    check(r, 403, "AccessDenied").await;
+    let r = sim.put(&url, vec![1u8; 10]).await;
+    assert_s3_error(r, 403, "AccessDenied").await;
     // Renewal via videos/update gives a fresh link for the same media (signed with the client's
     // clock, which a test cannot move: the sim checks timestamps against the wall clock).
     let key = v["media"]["key"].as_str().unwrap();
     let ts = now_secs();
     let u: Value = sim
-        .http
-        .post(sim.v1_url_at(
+        .post(&sim.v1_url_at(
             "videos/update",
             &[("video_key", key), ("upload_method", "s3")],
             ts,
         ))
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -111,19 +84,7 @@ async fn s3_refuses_over_5_gib_from_content_length() {
     let sim = start().await;
     let v = sim.create_video(Some("s3")).await;
     let url = s3_url(&v["link"]);
-    let path_q = url
-        .split_once(&sim.server.addr.to_string())
-        .unwrap()
-        .1
-        .to_string();
-    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
-        .await
-        .unwrap();
-    let req = format!(
-        "PUT {path_q} HTTP/1.1\r\nHost: {}\r\nContent-Length: 5368709121\r\n\r\n",
-        sim.server.addr
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
+    let mut s = raw_head(&sim, "PUT", &url, "Content-Length: 5368709121\r\n").await;
     s.write_all(&[0u8; 1024]).await.unwrap();
     let mut buf = vec![0u8; 4096];
     let n = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf))
@@ -137,25 +98,6 @@ async fn s3_refuses_over_5_gib_from_content_length() {
     let last = log.iter().rev().find(|e| e["target"] == "s3").unwrap();
     assert_eq!(last["status"], 400);
     assert!(last["bytes_in"].as_u64().unwrap() < 1_000_000);
-}
-
-/// A multipart/form-data body with the given (field name, filename?, content) parts.
-fn form_body(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----jwsimboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, file, content) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
-        }
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 async fn progress(sim: &Sim, token: &str) -> Value {
@@ -183,19 +125,16 @@ async fn form_upload_end_to_end_with_progress() {
     assert_eq!(progress(&sim, token).await, json!({"state":"starting"}));
     let data = bytes(2 * 1024 * 1024 + 5, 2);
     // curl --form file=@./video.mpeg "{upload_url}", with an extra field that is ignored.
-    let (ct, body) = form_body(&[
-        ("title", None, b"ignored"),
-        ("file", Some("video.mpeg"), &data),
-    ]);
     let url = link_url(&v["link"], "api_format=json");
     let r = sim
-        .http
-        .post(&url)
-        .header("Content-Type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .form_upload(
+            &url,
+            &[
+                ("title", None, b"ignored"),
+                ("file", Some("video.mpeg"), &data),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let reply: Value = r.json().await.unwrap();
     assert_eq!(reply["status"], "ok");
@@ -257,13 +196,8 @@ async fn form_redirects_and_xml() {
     let (ct, body) = form_body(&[("file", Some("v.mp4"), &data)]);
     let extra = "api_format=json&redirect_address=http%3A%2F%2Fexample.com%2Fpath&redirect_query.parameter1=value1&redirect_query.parameter2=value2&key_in_path=True";
     let r = sim
-        .http
-        .post(link_url(&v["link"], extra))
-        .header("Content-Type", &ct)
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+        .post_form(&link_url(&v["link"], extra), &ct, body.clone())
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         r.headers()["location"].to_str().unwrap(),
@@ -277,14 +211,7 @@ async fn form_redirects_and_xml() {
     assert_eq!(reply["redirect_link"]["query"]["parameter1"], "value1");
     // key_in_path False: the key goes in the query as video_key.
     let extra = "api_format=xml&redirect_address=http%3A%2F%2Fexample.com%2Fpath&key_in_path=False";
-    let r = sim
-        .http
-        .post(link_url(&v["link"], extra))
-        .header("Content-Type", &ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.post_form(&link_url(&v["link"], extra), &ct, body).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         r.headers()["location"].to_str().unwrap(),
@@ -307,57 +234,26 @@ async fn form_rejections() {
     let token = v["link"]["query"]["token"].as_str().unwrap();
     let url = link_url(&v["link"], "api_format=json");
     // Wrong field name: the file is not picked up.
-    let (ct, body) = form_body(&[("video", Some("v.mp4"), b"abc")]);
     let r = sim
-        .http
-        .post(&url)
-        .header("Content-Type", &ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let e: Value = r.json().await.unwrap();
-    assert_eq!(e["code"], "NoFile");
+        .form_upload(&url, &[("video", Some("v.mp4"), b"abc")])
+        .await;
+    assert_v1_error(r, 400, "NoFile").await;
     assert_eq!(
         progress(&sim, token).await,
         json!({"state":"error","status":400})
     );
     // Not multipart.
-    let r = sim
-        .http
-        .post(&url)
-        .header("Content-Type", "application/octet-stream")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
+    let r = sim.post_form(&url, "application/octet-stream", "x").await;
     assert_eq!(r.status(), 400);
     // Wrong token.
     let bad = url.replace(token, "0000000000000000000000000000000000000000");
     let (ct, body) = form_body(&[("file", Some("v.mp4"), b"abc")]);
-    let r = sim
-        .http
-        .post(&bad)
-        .header("Content-Type", &ct)
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let r = sim.post_form(&bad, &ct, body.clone()).await;
     assert_eq!(r.status(), 403);
     // Token expired after 7 days of sim time.
     sim.advance(7 * 86_400 + 1).await;
-    let r = sim
-        .http
-        .post(&url)
-        .header("Content-Type", &ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let e: Value = r.json().await.unwrap();
-    assert_eq!(e["code"], "TokenExpired");
+    let r = sim.post_form(&url, &ct, body).await;
+    assert_v1_error(r, 403, "TokenExpired").await;
     // A week later the customer's backend (whose clock moved too, which a test cannot make
     // the real one do) renews with videos/update: signed v1 calls keep working.
     let key = v["media"]["key"].as_str().unwrap();
@@ -366,15 +262,9 @@ async fn form_rejections() {
         .await;
     assert_eq!(status, 200, "{renewed}");
     let fresh = link_url(&renewed["link"], "api_format=json");
-    let (ct, body) = form_body(&[("file", Some("v.mp4"), b"abc")]);
     let r = sim
-        .http
-        .post(&fresh)
-        .header("Content-Type", &ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .form_upload(&fresh, &[("file", Some("v.mp4"), b"abc")])
+        .await;
     assert_eq!(r.status(), 200);
 }
 
@@ -391,15 +281,12 @@ async fn track_and_thumbnail_form_uploads() {
         )
         .await;
     let data = b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n".to_vec();
-    let (ct, body) = form_body(&[("file", Some("en.vtt"), &data)]);
     let r = sim
-        .http
-        .post(link_url(&t["link"], "api_format=json"))
-        .header("Content-Type", &ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .form_upload(
+            &link_url(&t["link"], "api_format=json"),
+            &[("file", Some("en.vtt"), &data)],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let reply: Value = r.json().await.unwrap();
     assert_eq!(reply["track"]["key"], t["track"]["key"]);
@@ -418,15 +305,9 @@ async fn track_and_thumbnail_form_uploads() {
         th["link"]["query"]["token"].as_str().unwrap()
     );
     let img = bytes(5000, 12);
-    let (ct, body) = form_body(&[("file", Some("thumb.jpg"), &img)]);
     let r = sim
-        .http
-        .post(&url)
-        .header("Content-Type", &ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .form_upload(&url, &[("file", Some("thumb.jpg"), &img)])
+        .await;
     assert_eq!(r.status(), 200);
     let reply: Value = r.json().await.unwrap();
     assert_eq!(
@@ -438,19 +319,6 @@ async fn track_and_thumbnail_form_uploads() {
     assert_eq!(m["resource"], "track");
 }
 
-async fn chunk(sim: &Sim, url: &str, session: &str, range: &str, data: &[u8]) -> reqwest::Response {
-    sim.http
-        .post(url)
-        .header("Content-Disposition", "attachment; filename=\"video.mpeg\"")
-        .header("Content-Type", "application/octet-stream")
-        .header("X-Content-Range", range)
-        .header("X-Session-ID", session)
-        .body(data.to_vec())
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn resumable_with_gaps_duplicates_and_resume() {
     let sim = start().await;
@@ -459,24 +327,36 @@ async fn resumable_with_gaps_duplicates_and_resume() {
     let session = v["session_id"].as_str().unwrap();
     let url = link_url(&v["link"], "api_format=json");
     let data = bytes(1000, 5);
-    let r = chunk(&sim, &url, session, "bytes 0-99/1000", &data[..100]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 0-99/1000", &data[..100])
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.headers()["range"], "0-99/1000");
     assert_eq!(r.text().await.unwrap(), "0-99/1000");
-    let r = chunk(&sim, &url, session, "bytes 200-299/1000", &data[200..300]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 200-299/1000", &data[200..300])
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.headers()["range"], "0-99,200-299/1000");
     // A duplicate with different bytes is discarded: the first bytes stay.
-    let r = chunk(&sim, &url, session, "bytes 0-99/1000", &[0u8; 100]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 0-99/1000", &[0u8; 100])
+        .await;
     assert_eq!(r.headers()["range"], "0-99,200-299/1000");
     // Resuming as the doc says: a fresh client starts at 0 and learns the ranges.
-    let r = chunk(&sim, &url, session, "bytes 0-149/1000", &data[..150]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 0-149/1000", &data[..150])
+        .await;
     assert_eq!(r.headers()["range"], "0-149,200-299/1000");
-    let r = chunk(&sim, &url, session, "bytes 100-899/1000", &data[100..900]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 100-899/1000", &data[100..900])
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.headers()["range"], "0-899/1000");
     assert_eq!(sim.admin_media(key).await["status"], "created");
-    let r = chunk(&sim, &url, session, "bytes 900-999/1000", &data[900..]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 900-999/1000", &data[900..])
+        .await;
     assert_eq!(r.status(), 200);
     let reply: Value = r.json().await.unwrap();
     assert_eq!(
@@ -498,7 +378,9 @@ async fn resumable_final_reply_xml_with_redirect() {
     let extra = "api_format=xml&redirect_address=http://example.com/path&redirect_query.parameter1=value1&key_in_path=True";
     let url = link_url(&v["link"], extra);
     let data = bytes(64, 6);
-    let r = chunk(&sim, &url, session, "bytes 0-63/64", &data).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 0-63/64", &data)
+        .await;
     assert_eq!(r.status(), 303);
     let text = r.text().await.unwrap();
     assert!(
@@ -514,7 +396,9 @@ async fn resumable_rejections() {
     let v = sim.create_video(Some("resumable")).await;
     let session = v["session_id"].as_str().unwrap();
     let url = link_url(&v["link"], "api_format=json");
-    let r = chunk(&sim, &url, session, "bytes 0-9/100", &[1u8; 10]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 0-9/100", &[1u8; 10])
+        .await;
     assert_eq!(r.status(), 201);
     for bad in [
         "bytes 9-0/100",
@@ -523,29 +407,31 @@ async fn resumable_rejections() {
         "bytes 0-9/200",
         "bytes a-b/100",
     ] {
-        let r = chunk(&sim, &url, session, bad, &[1u8; 10]).await;
+        let r = sim.resumable_chunk(&url, session, bad, &[1u8; 10]).await;
         assert_eq!(r.status(), 416, "{bad}");
         assert_eq!(r.headers()["range"], "0-9/100", "{bad}");
     }
     // Body shorter than the range: refused, nothing recorded.
-    let r = chunk(&sim, &url, session, "bytes 10-29/100", &[1u8; 10]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 10-29/100", &[1u8; 10])
+        .await;
     assert_eq!(r.status(), 400);
     // Unknown session.
-    let r = chunk(&sim, &url, "nosuchsession", "bytes 10-19/100", &[1u8; 10]).await;
+    let r = sim
+        .resumable_chunk(&url, "nosuchsession", "bytes 10-19/100", &[1u8; 10])
+        .await;
     assert_eq!(r.status(), 404);
     // The session of another key.
     let other = sim.create_video(Some("resumable")).await;
-    let r = chunk(
-        &sim,
-        &url,
-        other["session_id"].as_str().unwrap(),
-        "bytes 0-9/100",
-        &[1u8; 10],
-    )
-    .await;
-    assert_eq!(r.status(), 404);
-    let e: Value = r.json().await.unwrap();
-    assert_eq!(e["code"], "NotFound");
+    let r = sim
+        .resumable_chunk(
+            &url,
+            other["session_id"].as_str().unwrap(),
+            "bytes 0-9/100",
+            &[1u8; 10],
+        )
+        .await;
+    assert_v1_error(r, 404, "NotFound").await;
     // multipart/form-data is not a chunk.
     let r = sim
         .http
@@ -569,7 +455,9 @@ async fn resumable_rejections() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    let r = chunk(&sim, &url, session, "bytes 10-19/100", &[1u8; 10]).await;
+    let r = sim
+        .resumable_chunk(&url, session, "bytes 10-19/100", &[1u8; 10])
+        .await;
     assert_eq!(r.headers()["range"], "0-19/100");
 }
 
@@ -581,20 +469,22 @@ async fn resumable_sizes_past_5_gib_use_a_sparse_file() {
     let url = link_url(&v["link"], "api_format=json");
     let total: u64 = 6 * 1024 * 1024 * 1024 + 7;
     let tail = bytes(1000, 9);
-    let r = chunk(
-        &sim,
-        &url,
-        session,
-        &format!("bytes {}-{}/{total}", total - 1000, total - 1),
-        &tail,
-    )
-    .await;
+    let r = sim
+        .resumable_chunk(
+            &url,
+            session,
+            &format!("bytes {}-{}/{total}", total - 1000, total - 1),
+            &tail,
+        )
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         r.headers()["range"].to_str().unwrap(),
         format!("{}-{}/{total}", total - 1000, total - 1)
     );
-    let r = chunk(&sim, &url, session, &format!("bytes 0-999/{total}"), &tail).await;
+    let r = sim
+        .resumable_chunk(&url, session, &format!("bytes 0-999/{total}"), &tail)
+        .await;
     assert_eq!(
         r.headers()["range"].to_str().unwrap(),
         format!("0-999,{}-{}/{total}", total - 1000, total - 1)

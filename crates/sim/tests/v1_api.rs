@@ -85,13 +85,12 @@ async fn form_encoded_body_is_signed_too() {
     let sig = jw_platform_sim::v1_signature(&pairs, "sim-v1-secret");
     let url = format!("{}/v1/videos/create?api_key=simkey01&api_nonce=00000042&api_timestamp={ts}&api_signature={sig}", sim.url);
     let r = sim
-        .http
-        .post(&url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body("title=Form+body+%26+co&upload_method=s3")
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &url,
+            "application/x-www-form-urlencoded",
+            "title=Form+body+%26+co&upload_method=s3",
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(
@@ -100,13 +99,12 @@ async fn form_encoded_body_is_signed_too() {
     );
     // Same body, tampered: the signature no longer matches.
     let r = sim
-        .http
-        .post(&url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body("title=Other&upload_method=s3")
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &url,
+            "application/x-www-form-urlencoded",
+            "title=Other&upload_method=s3",
+        )
+        .await;
     assert_eq!(r.status(), 403);
 }
 
@@ -115,7 +113,7 @@ async fn rejects_bad_signature_stale_timestamp_bad_nonce_unknown_key() {
     let sim = start().await;
     let url = sim.v1_url("videos/create", &[("upload_method", "s3")]);
     let bad = url.replace("api_signature=", "api_signature=0");
-    let r = sim.http.post(&bad).send().await.unwrap();
+    let r = sim.post(&bad).await;
     assert_eq!(r.status(), 403);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["status"], "error");
@@ -123,34 +121,27 @@ async fn rejects_bad_signature_stale_timestamp_bad_nonce_unknown_key() {
     assert!(v["rate_limit"].is_object());
 
     let stale = sim.v1_url_at("videos/create", &[], now_secs() - 301);
-    let r = sim.http.post(&stale).send().await.unwrap();
-    assert_eq!(r.status(), 403);
-    let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v["code"], "InvalidTimestamp");
+    let r = sim.post(&stale).await;
+    assert_v1_error(r, 403, "InvalidTimestamp").await;
 
     let nonce = sim.v1_url("videos/create", &[]);
     let nonce = regex_replace_nonce(&nonce, "123");
-    let r = sim.http.post(&nonce).send().await.unwrap();
-    assert_eq!(r.status(), 400);
-    let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v["code"], "InvalidNonce");
+    let r = sim.post(&nonce).await;
+    assert_v1_error(r, 400, "InvalidNonce").await;
 
     let other = sim
         .v1_url("videos/create", &[])
         .replace("api_key=simkey01", "api_key=nobody01");
-    let r = sim.http.post(&other).send().await.unwrap();
+    let r = sim.post(&other).await;
     assert_eq!(r.status(), 403);
 
     // XML errors when asked.
     let r = sim
-        .http
         .post(
-            sim.v1_url("videos/create", &[("api_format", "xml")])
+            &sim.v1_url("videos/create", &[("api_format", "xml")])
                 .replace("api_signature=", "api_signature=f"),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), 403);
     let body = r.text().await.unwrap();
     assert!(
@@ -172,25 +163,13 @@ fn regex_replace_nonce(url: &str, nonce: &str) -> String {
 async fn stale_timestamps_are_refused() {
     let sim = start().await;
     for ts in [now_secs() - 400, now_secs() + 400] {
-        let r = sim
-            .http
-            .post(sim.v1_url_at("videos/create", &[], ts))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 403);
-        let v: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(v["code"], "InvalidTimestamp");
+        let r = sim.post(&sim.v1_url_at("videos/create", &[], ts)).await;
+        assert_v1_error(r, 403, "InvalidTimestamp").await;
     }
     // Timestamps are the client's clock: moving the sim clock (token and link expiry) does not
     // make a call signed now stale.
     sim.advance(7 * 86_400).await;
-    let r = sim
-        .http
-        .post(sim.v1_url("videos/create", &[]))
-        .send()
-        .await
-        .unwrap();
+    let r = sim.post(&sim.v1_url("videos/create", &[])).await;
     assert_eq!(r.status(), 200);
 }
 
@@ -204,12 +183,7 @@ async fn rate_limit_429_with_retry_after() {
         remaining.push(v["rate_limit"]["remaining"].as_u64().unwrap());
     }
     assert_eq!(remaining, vec![2, 1, 0]);
-    let r = sim
-        .http
-        .post(sim.v1_url("videos/create", &[]))
-        .send()
-        .await
-        .unwrap();
+    let r = sim.post(&sim.v1_url("videos/create", &[])).await;
     assert_eq!(r.status(), 429);
     let retry: u64 = r.headers()["retry-after"]
         .to_str()
@@ -223,11 +197,8 @@ async fn rate_limit_429_with_retry_after() {
     // A new minute of the sim clock resets the window.
     sim.advance(60).await;
     let r = sim
-        .http
-        .post(sim.v1_url_at("videos/create", &[], now_secs() + 60))
-        .send()
-        .await
-        .unwrap();
+        .post(&sim.v1_url_at("videos/create", &[], now_secs() + 60))
+        .await;
     assert_eq!(r.status(), 200);
 }
 
@@ -238,7 +209,7 @@ async fn xml_reply_like_the_resumable_doc() {
         "videos/create",
         &[("api_format", "xml"), ("upload_method", "resumable")],
     );
-    let r = sim.http.post(&url).send().await.unwrap();
+    let r = sim.post(&url).await;
     assert_eq!(r.status(), 200);
     let body = r.text().await.unwrap();
     assert!(body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));

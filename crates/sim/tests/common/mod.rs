@@ -218,3 +218,225 @@ fn rand_nonce() -> u32 {
     use rand::Rng;
     rand::thread_rng().gen_range(0..100_000_000)
 }
+
+/// The S3 upload URL from a link object, concatenated exactly as the S3 doc does.
+pub fn s3_url(link: &Value) -> String {
+    format!(
+        "{}://{}{}?AWSAccessKeyId={}&Expires={}&Signature={}",
+        link["protocol"].as_str().unwrap(),
+        link["address"].as_str().unwrap(),
+        link["path"].as_str().unwrap(),
+        link["query"]["AWSAccessKeyId"].as_str().unwrap(),
+        link["query"]["Expires"],
+        enc(link["query"]["Signature"].as_str().unwrap())
+    )
+}
+
+/// A multipart/form-data body with the given (field name, filename?, content) parts:
+/// returns (Content-Type, body).
+pub fn form_body(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----jwsimboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, file, content) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The Part URLs of a parts list (empty string for a part without one).
+pub fn links(list: &Value) -> Vec<String> {
+    list["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["upload_link"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Asserts an S3-style XML error: the status and `<Code>{code}</Code>` in the body.
+pub async fn assert_s3_error(r: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(r.status().as_u16(), status);
+    let body = r.text().await.unwrap();
+    assert!(body.contains(&format!("<Code>{code}</Code>")), "{body}");
+}
+
+/// Asserts a v2 API error: the status and `errors[0].code`; returns the JSON reply.
+pub async fn assert_v2_error(r: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["errors"][0]["code"], code, "{e}");
+    e
+}
+
+/// Opens a raw TCP connection to the sim and writes a request head for `url`'s path
+/// (`extra_headers` are whole `Name: value\r\n` lines).
+pub async fn raw_head(
+    sim: &Sim,
+    method: &str,
+    url: &str,
+    extra_headers: &str,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let path = url.split_once(&sim.server.addr.to_string()).unwrap().1;
+    let mut s = tokio::net::TcpStream::connect(sim.server.addr)
+        .await
+        .unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\n{extra_headers}\r\n",
+        sim.server.addr
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s
+}
+
+impl Sim {
+    /// PUT `body` to `url` (an S3 link or a Part URL), as `curl -XPUT --data-binary`.
+    pub async fn put(&self, url: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.http.put(url).body(body).send().await.unwrap()
+    }
+
+    /// POST with no body (a signed v1 URL).
+    pub async fn post(&self, url: &str) -> reqwest::Response {
+        self.http.post(url).send().await.unwrap()
+    }
+
+    /// POST a form body with its Content-Type.
+    pub async fn post_form(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.http
+            .post(url)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A form upload of `parts` (see [`form_body`]) to `url`.
+    pub async fn form_upload(
+        &self,
+        url: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> reqwest::Response {
+        let (ct, body) = form_body(parts);
+        self.post_form(url, &ct, body).await
+    }
+
+    /// One resumable chunk, with the headers the resumable doc lists.
+    pub async fn resumable_chunk(
+        &self,
+        url: &str,
+        session: &str,
+        range: &str,
+        data: &[u8],
+    ) -> reqwest::Response {
+        self.http
+            .post(url)
+            .header("Content-Disposition", "attachment; filename=\"video.mpeg\"")
+            .header("Content-Type", "application/octet-stream")
+            .header("X-Content-Range", range)
+            .header("X-Session-ID", session)
+            .body(data.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `videos/create` for S3: returns (upload URL, media key).
+    pub async fn s3_link(&self) -> (String, String) {
+        let v = self.create_video(Some("s3")).await;
+        (
+            s3_url(&v["link"]),
+            v["media"]["key"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// POST /v2/sites/{site_id}/media with the v2 secret and a JSON `body`.
+    pub async fn v2_create(&self, body: Value) -> reqwest::Response {
+        self.http
+            .post(format!(
+                "{}/v2/sites/{}/media",
+                self.url, self.config.site_id
+            ))
+            .bearer_auth(&self.config.v2_secret)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A multipart upload created as the doc's curl does; asserts 200, returns the reply.
+    pub async fn create_multipart(&self) -> Value {
+        let r = self
+            .http
+            .post(format!(
+                "{}/v2/sites/{}/media",
+                self.url, self.config.site_id
+            ))
+            .bearer_auth(&self.config.v2_secret)
+            .header("Content-Type", "application/json")
+            .body(r#"{ "upload": { "method": "multipart" }, "metadata": {"title": "My Multipart Upload Video"} }"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// GET a page of a multipart upload's parts with its upload token.
+    pub async fn parts(&self, m: &Value, page: u64, len: u64) -> reqwest::Response {
+        self.http
+            .get(format!(
+                "{}/v2/uploads/{}/parts?page={page}&page_length={len}",
+                self.url,
+                m["upload_id"].as_str().unwrap()
+            ))
+            .bearer_auth(m["upload_token"].as_str().unwrap())
+            .header("Content-Type", "application/json")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A page of parts as JSON.
+    pub async fn list_parts(&self, m: &Value, page: u64, len: u64) -> Value {
+        self.parts(m, page, len).await.json().await.unwrap()
+    }
+
+    /// PUT /v{1,2}/uploads/{upload_id}/complete with the upload token.
+    pub async fn complete(&self, m: &Value, v1_path: bool) -> reqwest::Response {
+        let ver = if v1_path { "v1" } else { "v2" };
+        self.http
+            .put(format!(
+                "{}/{ver}/uploads/{}/complete",
+                self.url,
+                m["upload_id"].as_str().unwrap()
+            ))
+            .bearer_auth(m["upload_token"].as_str().unwrap())
+            .header("Content-Type", "application/json")
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts a v1-style JSON error: the status and `code`; returns the JSON reply.
+pub async fn assert_v1_error(r: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], code, "{e}");
+    e
+}
