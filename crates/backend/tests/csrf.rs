@@ -41,6 +41,15 @@ fn upload_request(
     req.body(Body::from(body.to_string())).unwrap()
 }
 
+/// `upload_request` through a fresh router.
+async fn upload(
+    origin: Option<&str>,
+    cookie: Option<&str>,
+    header: Option<&str>,
+) -> (StatusCode, Value) {
+    send(router().await, upload_request(origin, cookie, header)).await
+}
+
 async fn send(router: Router, req: Request<Body>) -> (StatusCode, Value) {
     let res = router.oneshot(req).await.unwrap();
     let status = res.status();
@@ -62,11 +71,7 @@ async fn a_same_origin_request_with_matching_token_passes() {
         "https://backend.test:4000",
         "HTTP://Backend.Test:4000",
     ] {
-        let (status, body) = send(
-            router().await,
-            upload_request(Some(origin), Some(TOKEN), Some(TOKEN)),
-        )
-        .await;
+        let (status, body) = upload(Some(origin), Some(TOKEN), Some(TOKEN)).await;
         assert_eq!(
             (status, code(&body)),
             (StatusCode::BAD_GATEWAY, "platform_unreachable"),
@@ -77,18 +82,13 @@ async fn a_same_origin_request_with_matching_token_passes() {
 
 #[tokio::test]
 async fn an_allowed_origin_passes() {
-    let req = upload_request(Some("https://allowed.example"), Some(TOKEN), Some(TOKEN));
-    let (status, _) = send(router().await, req).await;
+    let (status, _) = upload(Some("https://allowed.example"), Some(TOKEN), Some(TOKEN)).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
 }
 
 #[tokio::test]
 async fn a_missing_origin_is_refused() {
-    let (status, body) = send(
-        router().await,
-        upload_request(None, Some(TOKEN), Some(TOKEN)),
-    )
-    .await;
+    let (status, body) = upload(None, Some(TOKEN), Some(TOKEN)).await;
     assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "origin"));
 }
 
@@ -102,11 +102,7 @@ async fn a_foreign_origin_is_refused() {
         "null",
         "https://allowed.example.evil",
     ] {
-        let (status, body) = send(
-            router().await,
-            upload_request(Some(origin), Some(TOKEN), Some(TOKEN)),
-        )
-        .await;
+        let (status, body) = upload(Some(origin), Some(TOKEN), Some(TOKEN)).await;
         assert_eq!(
             (status, code(&body)),
             (StatusCode::FORBIDDEN, "origin"),
@@ -130,7 +126,7 @@ async fn a_missing_or_wrong_token_is_refused() {
         (Some(TOKEN), Some(&TOKEN[..63])),
         (Some(""), Some("")),
     ] {
-        let (status, body) = send(router().await, upload_request(origin, cookie, header)).await;
+        let (status, body) = upload(origin, cookie, header).await;
         assert_eq!(
             (status, code(&body)),
             (StatusCode::FORBIDDEN, "csrf"),

@@ -89,6 +89,11 @@ impl Env {
         panic!("media {id} never became ready");
     }
 
+    /// PUTs `body` to `url` (an S3 link or a Part URL).
+    async fn put(&self, url: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.http.put(url).body(body).send().await.unwrap()
+    }
+
     async fn shutdown(self) {
         self.backend.shutdown().await;
         self.sim.shutdown().await;
@@ -160,21 +165,26 @@ fn form_body(name: &str, data: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn form_upload(env: &Env, reply: &Value, name: &str, data: &[u8]) -> Value {
+/// POSTs `data` as a form upload to the link of `reply` (api_format=json).
+async fn form_post(env: &Env, reply: &Value, name: &str, data: &[u8]) -> reqwest::Response {
     let q = &reply["link"]["query"];
     let mut url = format!("{}?api_format=json", link_base(reply));
     for (k, v) in q.as_object().unwrap() {
         url.push_str(&format!("&{k}={}", v.as_str().unwrap()));
     }
     let (content_type, body) = form_body(name, data);
-    let res = env
-        .http
+    env.http
         .post(url)
         .header("content-type", content_type)
         .body(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A form upload that must succeed; returns the platform's JSON reply.
+async fn form_upload(env: &Env, reply: &Value, name: &str, data: &[u8]) -> Value {
+    let res = form_post(env, reply, name, data).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -188,13 +198,7 @@ async fn s3_upload_minted_by_the_backend_lands_with_the_right_md5() {
     assert_eq!(reply["status"], "ok");
     let key = reply["media"]["key"].as_str().unwrap().to_owned();
     let data = bytes(100_000, 1);
-    let res = env
-        .http
-        .put(s3_url(&reply))
-        .body(data.clone())
-        .send()
-        .await
-        .unwrap();
+    let res = env.put(&s3_url(&reply), data.clone()).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let stored = env.stored(&key).await;
     assert_eq!(stored["md5"], md5_hex(&data));
@@ -298,13 +302,7 @@ async fn multipart_upload_minted_by_the_backend_lands() {
     let data = bytes(5_242_880 + 1000, 4);
     for (i, range) in [(0usize, 0..5_242_880), (1, 5_242_880..data.len())] {
         let link = parts["parts"][i]["upload_link"].as_str().unwrap();
-        let res = env
-            .http
-            .put(link)
-            .body(data[range.clone()].to_vec())
-            .send()
-            .await
-            .unwrap();
+        let res = env.put(link, data[range.clone()].to_vec()).await;
         assert_eq!(res.status(), 200);
         assert_eq!(
             res.headers()["etag"].to_str().unwrap(),
@@ -482,46 +480,19 @@ async fn expired_s3_link_and_form_token_are_renewed_through_the_backend() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let data = bytes(1000, 7);
 
-    let res = env
-        .http
-        .put(s3_url(&s3))
-        .body(data.clone())
-        .send()
-        .await
-        .unwrap();
+    let res = env.put(&s3_url(&s3), data.clone()).await;
     assert_eq!(res.status(), 403, "the s3 link should have expired");
     let key = s3["media"]["key"].as_str().unwrap();
     let renewed = env
         .mint(json!({"method":"s3","file":{"name":"a.mp4","size":1000},"media_id":key}))
         .await;
     assert_eq!(renewed["media"]["key"], key);
-    let res = env
-        .http
-        .put(s3_url(&renewed))
-        .body(data.clone())
-        .send()
-        .await
-        .unwrap();
+    let res = env.put(&s3_url(&renewed), data.clone()).await;
     assert_eq!(res.status(), 200);
     assert_eq!(env.stored(key).await["md5"], md5_hex(&data));
 
     let key = form["media"]["key"].as_str().unwrap();
-    let (content_type, body) = form_body("b.mp4", &data);
-    let q = &form["link"]["query"];
-    let url = format!(
-        "{}?api_format=json&key={}&token={}",
-        link_base(&form),
-        q["key"].as_str().unwrap(),
-        q["token"].as_str().unwrap()
-    );
-    let res = env
-        .http
-        .post(url)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = form_post(&env, &form, "b.mp4", &data).await;
     assert_eq!(res.status(), 403, "the form token should have expired");
     let renewed = env
         .mint(json!({"method":"form","file":{"name":"b.mp4","size":1000},"media_id":key}))
@@ -608,13 +579,7 @@ async fn a_failed_media_status_is_relayed_with_its_error_message() {
         .mint(json!({"method":"s3","file":{"name":"empty.mp4","size":0}}))
         .await;
     let key = reply["media"]["key"].as_str().unwrap().to_owned();
-    let res = env
-        .http
-        .put(s3_url(&reply))
-        .body(Vec::new())
-        .send()
-        .await
-        .unwrap();
+    let res = env.put(&s3_url(&reply), Vec::new()).await;
     assert_eq!(res.status(), 200);
     for _ in 0..100 {
         let (status, _, body) = env.browser.media(&key).await;

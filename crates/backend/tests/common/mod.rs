@@ -61,6 +61,20 @@ impl Fake {
     pub fn count(&self) -> usize {
         self.seen.lock().unwrap().len()
     }
+    /// Records a v2 request (no query; the Authorization header as sent).
+    fn record_v2(&self, method: &str, path: String, headers: &HeaderMap, body: Value) {
+        self.seen.lock().unwrap().push(Seen {
+            method: method.into(),
+            path,
+            query: BTreeMap::new(),
+            raw_query: String::new(),
+            authorization: headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body,
+        });
+    }
 }
 
 fn rate_limit() -> Value {
@@ -149,17 +163,12 @@ async fn fake_v2_create(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    fake.seen.lock().unwrap().push(Seen {
-        method: "POST".into(),
-        path: format!("/v2/sites/{site}/media"),
-        query: BTreeMap::new(),
-        raw_query: String::new(),
-        authorization: headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: body.clone(),
-    });
+    fake.record_v2(
+        "POST",
+        format!("/v2/sites/{site}/media"),
+        &headers,
+        body.clone(),
+    );
     if !bearer_ok(&headers) || site != SITE {
         return unauthorized();
     }
@@ -177,17 +186,12 @@ async fn fake_v2_media(
     Path((site, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    fake.seen.lock().unwrap().push(Seen {
-        method: "GET".into(),
-        path: format!("/v2/sites/{site}/media/{id}"),
-        query: BTreeMap::new(),
-        raw_query: String::new(),
-        authorization: headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: Value::Null,
-    });
+    fake.record_v2(
+        "GET",
+        format!("/v2/sites/{site}/media/{id}"),
+        &headers,
+        Value::Null,
+    );
     if !bearer_ok(&headers) {
         return unauthorized();
     }
