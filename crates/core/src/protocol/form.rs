@@ -2,7 +2,7 @@
 //! and `size` are checked against the file.
 
 use super::whole::Whole;
-use super::{fallback, v1_link, Ctx, Outgoing, Phase, Verdict};
+use super::{fallback, Ctx, Outgoing, Phase, Verdict};
 use crate::error::UploadError;
 use crate::io::{Body, HttpMethod, RequestKind, Response};
 use crate::link::form_url;
@@ -19,23 +19,13 @@ pub(crate) struct Form {
 
 impl Form {
     pub fn install(&mut self, creds: &Credentials, ctx: &mut Ctx<'_>) -> Result<(), UploadError> {
-        let r = v1_link(creds)?;
-        let link = r
-            .link
-            .as_ref()
-            .ok_or_else(|| UploadError::invalid_reply("no link"))?;
-        self.w.url = Some(form_url(link, &ctx.cfg.redirect, ctx.cfg.upgrade_https)?);
-        self.w.key = Some(r.key.clone());
-        Ok(())
+        self.w.install(creds, |link| {
+            form_url(link, &ctx.cfg.redirect, ctx.cfg.upgrade_https)
+        })
     }
 
     pub fn next(&mut self, ctx: &mut Ctx<'_>) -> Option<Outgoing> {
-        if !self.w.ready() {
-            return None;
-        }
-        let url = self.w.url.clone()?;
-        let _ = ctx.digest(&(0..ctx.cfg.size));
-        self.w.in_flight = true;
+        let url = self.w.start(ctx)?;
         Some(Outgoing {
             kind: RequestKind::FormPost,
             method: HttpMethod::Post,
@@ -65,8 +55,7 @@ impl Form {
             };
         }
         if resp.status == 403 && PlatformError::parse(&resp.body).is_expired() {
-            self.w.url = None;
-            return Verdict::Renew;
+            return self.w.renew();
         }
         fallback(resp, ctx)
     }
@@ -76,14 +65,11 @@ impl Form {
     }
 
     pub fn requeue(&mut self) {
-        self.w.in_flight = false;
+        self.w.requeue();
     }
 
-    /// After a restore: nothing in flight; a stored but unverified file is sent again.
     pub fn restored(&mut self) {
-        self.w.in_flight = false;
-        self.w.stored = None;
-        self.w.done = false;
+        self.w.restored();
     }
 
     pub fn lost(&mut self, online: bool) -> bool {

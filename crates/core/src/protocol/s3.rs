@@ -1,7 +1,7 @@
 //! s3: one signed PUT of the whole file (under 5 GiB), no `Content-Type`; the `ETag` is the MD5.
 
 use super::whole::Whole;
-use super::{fallback, rejected, v1_link, Ctx, Outgoing, Phase, Verdict};
+use super::{fallback, rejected, Ctx, Outgoing, Phase, Verdict};
 use crate::error::UploadError;
 use crate::io::{Body, HttpMethod, RequestKind, Response};
 use crate::link::s3_url;
@@ -18,24 +18,12 @@ pub(crate) struct S3 {
 
 impl S3 {
     pub fn install(&mut self, creds: &Credentials, ctx: &mut Ctx<'_>) -> Result<(), UploadError> {
-        let r = v1_link(creds)?;
-        let link = r
-            .link
-            .as_ref()
-            .ok_or_else(|| UploadError::invalid_reply("no link"))?;
-        self.w.url = Some(s3_url(link, ctx.cfg.upgrade_https)?);
-        self.w.key = Some(r.key.clone());
-        Ok(())
+        self.w
+            .install(creds, |link| s3_url(link, ctx.cfg.upgrade_https))
     }
 
     pub fn next(&mut self, ctx: &mut Ctx<'_>) -> Option<Outgoing> {
-        if !self.w.ready() {
-            return None;
-        }
-        let url = self.w.url.clone()?;
-        // Ask for the digest early so it is ready when the reply comes.
-        let _ = ctx.digest(&(0..ctx.cfg.size));
-        self.w.in_flight = true;
+        let url = self.w.start(ctx)?;
         Some(Outgoing {
             kind: RequestKind::S3Put,
             method: HttpMethod::Put,
@@ -54,8 +42,7 @@ impl S3 {
         }
         let pe = PlatformError::parse(&resp.body);
         if resp.status == 403 && pe.is_expired() {
-            self.w.url = None;
-            return Verdict::Renew;
+            return self.w.renew();
         }
         if resp.status == 403 {
             return Verdict::Fail(rejected(resp));
@@ -68,14 +55,11 @@ impl S3 {
     }
 
     pub fn requeue(&mut self) {
-        self.w.in_flight = false;
+        self.w.requeue();
     }
 
-    /// After a restore: nothing in flight; a stored but unverified file is sent again.
     pub fn restored(&mut self) {
-        self.w.in_flight = false;
-        self.w.stored = None;
-        self.w.done = false;
+        self.w.restored();
     }
 
     pub fn lost(&mut self, online: bool) -> bool {

@@ -1,10 +1,11 @@
 //! What s3 and form share: one request carrying the whole file, then the server's MD5 (ETag or
 //! `md5` field) checked against the driver's digest; one mismatch re-sends, a second fails.
 
-use super::{Ctx, Phase, Verdict};
+use super::{v1_link, Ctx, Phase, Verdict};
 use crate::error::UploadError;
 use crate::event::UploadResult;
 use crate::method::Method;
+use crate::reply::{Credentials, Link};
 use serde::{Deserialize, Serialize};
 
 /// State of a single whole-file transfer.
@@ -26,6 +27,51 @@ pub(crate) struct Whole {
 }
 
 impl Whole {
+    /// Takes the media key and the upload URL (built by `url` from the link) from v1 credentials.
+    pub fn install(
+        &mut self,
+        creds: &Credentials,
+        url: impl FnOnce(&Link) -> Result<String, UploadError>,
+    ) -> Result<(), UploadError> {
+        let r = v1_link(creds)?;
+        let link = r
+            .link
+            .as_ref()
+            .ok_or_else(|| UploadError::invalid_reply("no link"))?;
+        self.url = Some(url(link)?);
+        self.key = Some(r.key.clone());
+        Ok(())
+    }
+
+    /// The URL of the request when it may go now, which is then in flight; asks for the digest
+    /// early so it is ready when the reply comes.
+    pub fn start(&mut self, ctx: &mut Ctx<'_>) -> Option<String> {
+        if !self.ready() {
+            return None;
+        }
+        let url = self.url.clone()?;
+        let _ = ctx.digest(&(0..ctx.cfg.size));
+        self.in_flight = true;
+        Some(url)
+    }
+
+    /// The link or token has expired: the URL is dropped and fresh credentials asked for.
+    pub fn renew(&mut self) -> Verdict {
+        self.url = None;
+        Verdict::Renew
+    }
+
+    pub fn requeue(&mut self) {
+        self.in_flight = false;
+    }
+
+    /// After a restore: nothing in flight; a stored but unverified file is sent again.
+    pub fn restored(&mut self) {
+        self.in_flight = false;
+        self.stored = None;
+        self.done = false;
+    }
+
     /// Whether the request may go now.
     pub fn ready(&self) -> bool {
         !self.done && !self.in_flight && self.stored.is_none() && self.url.is_some()
