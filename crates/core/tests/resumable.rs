@@ -144,60 +144,39 @@ fn resumes_with_a_chunk_from_byte_zero() {
     assert_eq!(h2.cred_requests, 0);
 }
 
+/// A resumable server that answers every chunk with 201 and this `Range`.
+struct FixedRange(ResumableServer, &'static str);
+
+impl harness::Server for FixedRange {
+    fn credentials(&mut self, r: Option<&str>) -> jw_upload_core::Response {
+        self.0.credentials(r)
+    }
+    fn handle(
+        &mut self,
+        _: &jw_upload_core::Request,
+        _: &mut Source,
+        _: Millis,
+    ) -> harness::Outcome {
+        harness::Outcome::Reply(jw_upload_core::Response::new(201, "").with_header("Range", self.1))
+    }
+    fn assembled(&self) -> Option<Vec<std::ops::Range<u64>>> {
+        None
+    }
+    fn acks(&self) -> &harness::servers::Acks {
+        self.0.acks()
+    }
+}
+
 #[test]
 fn wrong_total_is_an_invalid_reply() {
-    struct Liar(ResumableServer);
-    impl harness::Server for Liar {
-        fn credentials(&mut self, r: Option<&str>) -> jw_upload_core::Response {
-            self.0.credentials(r)
-        }
-        fn handle(
-            &mut self,
-            _: &jw_upload_core::Request,
-            _: &mut Source,
-            _: Millis,
-        ) -> harness::Outcome {
-            harness::Outcome::Reply(
-                jw_upload_core::Response::new(201, "").with_header("Range", "0-9/11"),
-            )
-        }
-        fn assembled(&self) -> Option<Vec<std::ops::Range<u64>>> {
-            None
-        }
-        fn acks(&self) -> &harness::servers::Acks {
-            self.0.acks()
-        }
-    }
-    let mut h = Harness::new(cfg(), Liar(ResumableServer::new(SIZE)));
+    let mut h = Harness::new(cfg(), FixedRange(ResumableServer::new(SIZE), "0-9/11"));
     assert_eq!(h.run(), State::Failed);
     assert_eq!(h.error().unwrap().code, ErrorCode::InvalidReply);
 }
 
 #[test]
 fn garbage_range_is_retried_within_budget() {
-    struct Garbage(ResumableServer);
-    impl harness::Server for Garbage {
-        fn credentials(&mut self, r: Option<&str>) -> jw_upload_core::Response {
-            self.0.credentials(r)
-        }
-        fn handle(
-            &mut self,
-            _: &jw_upload_core::Request,
-            _: &mut Source,
-            _: Millis,
-        ) -> harness::Outcome {
-            harness::Outcome::Reply(
-                jw_upload_core::Response::new(201, "").with_header("Range", "zz-9/x"),
-            )
-        }
-        fn assembled(&self) -> Option<Vec<std::ops::Range<u64>>> {
-            None
-        }
-        fn acks(&self) -> &harness::servers::Acks {
-            self.0.acks()
-        }
-    }
-    let mut h = Harness::new(cfg(), Garbage(ResumableServer::new(SIZE)));
+    let mut h = Harness::new(cfg(), FixedRange(ResumableServer::new(SIZE), "zz-9/x"));
     assert_eq!(h.run(), State::Failed);
     assert_eq!(chunks(&h).len(), 9);
     assert_eq!(h.error().unwrap().code, ErrorCode::InvalidReply);

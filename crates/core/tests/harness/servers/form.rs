@@ -1,7 +1,7 @@
 //! Fake form upload endpoint.
 #![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
-use super::{generic, status, Acks, Fault, Faults, Target, S3_EXPIRED};
+use super::{generic, renew_epoch, status, whole_fault, Acks, Fault, Faults, Target, S3_EXPIRED};
 use crate::harness::{Outcome, Server, Source};
 use jw_upload_core::range::{content_range, RangeReport, RangeSet};
 use jw_upload_core::{Body, Millis, Request, RequestKind, Response};
@@ -34,10 +34,7 @@ impl FormServer {
 
 impl Server for FormServer {
     fn credentials(&mut self, renewal: Option<&str>) -> Response {
-        if renewal.is_some() && self.expired {
-            self.epoch += 1;
-            self.expired = false;
-        }
+        renew_epoch(renewal, &mut self.epoch, &mut self.expired);
         Response::new(
             200,
             format!(
@@ -60,7 +57,6 @@ impl Server for FormServer {
         };
         assert_eq!(range, 0..self.size);
         assert!(req.url.contains("api_format=json&key=K1"), "{}", req.url);
-        let len = self.size;
         let fault = self.faults.check(Target::Form);
         if !req.url.ends_with(&format!("token=tok{}", self.epoch)) || self.expired {
             return status(
@@ -70,26 +66,17 @@ impl Server for FormServer {
             );
         }
         let mut md5 = src.md5(&range);
-        match &fault {
-            Some(Fault::Expire) => {
-                self.expired = true;
-                return status(
-                    403,
-                    None,
-                    r#"{"status":"error","code":"TokenExpired","message":"expired"}"#,
-                );
-            }
-            Some(Fault::LoseReply) => {
-                self.stored = Some(range);
-                return Outcome::Drop { after_bytes: len };
-            }
-            Some(Fault::WrongEtag) => md5 = "ffffffffffffffffffffffffffffffff".into(),
-            Some(f) => {
-                if let Some(o) = generic(f, len) {
-                    return o;
-                }
-            }
-            None => {}
+        if let Some(o) = whole_fault(&fault, &range, &mut self.expired, &mut self.stored, || {
+            status(
+                403,
+                None,
+                r#"{"status":"error","code":"TokenExpired","message":"expired"}"#,
+            )
+        }) {
+            return o;
+        }
+        if matches!(fault, Some(Fault::WrongEtag)) {
+            md5 = "ffffffffffffffffffffffffffffffff".into();
         }
         self.stored = Some(range.clone());
         if !matches!(fault, Some(Fault::WrongEtag)) {

@@ -102,6 +102,40 @@ pub(crate) fn generic(f: &Fault, len: u64) -> Option<Outcome> {
     })
 }
 
+/// A renewal of expired credentials moves a whole-file server (s3, form) to the next epoch.
+pub(crate) fn renew_epoch(renewal: Option<&str>, epoch: &mut u32, expired: &mut bool) {
+    if renewal.is_some() && *expired {
+        *epoch += 1;
+        *expired = false;
+    }
+}
+
+/// A whole-file server's (s3, form) answer to an injected fault before it stores the file:
+/// `Expire` expires the credentials and answers `expired_reply`, `LoseReply` stores the file and
+/// drops the reply, the generic faults answer as they do; `None` when the file is to be stored
+/// (the caller handles `WrongEtag` and `NoEtag` in its reply).
+pub(crate) fn whole_fault(
+    fault: &Option<Fault>,
+    range: &Range<u64>,
+    expired: &mut bool,
+    stored: &mut Option<Range<u64>>,
+    expired_reply: impl FnOnce() -> Outcome,
+) -> Option<Outcome> {
+    let len = range.end - range.start;
+    match fault {
+        Some(Fault::Expire) => {
+            *expired = true;
+            Some(expired_reply())
+        }
+        Some(Fault::LoseReply) => {
+            *stored = Some(range.clone());
+            Some(Outcome::Drop { after_bytes: len })
+        }
+        Some(Fault::WrongEtag) | None => None,
+        Some(f) => generic(f, len),
+    }
+}
+
 pub(crate) const S3_EXPIRED: &str =
     "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
 

@@ -1,7 +1,7 @@
 //! Fake s3: one signed PUT.
 #![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
-use super::{generic, status, Acks, Fault, Faults, Target, S3_EXPIRED};
+use super::{generic, renew_epoch, status, whole_fault, Acks, Fault, Faults, Target, S3_EXPIRED};
 use crate::harness::{Outcome, Server, Source};
 use jw_upload_core::range::{content_range, RangeReport, RangeSet};
 use jw_upload_core::{Body, Millis, Request, RequestKind, Response};
@@ -32,10 +32,7 @@ impl S3Server {
 
 impl Server for S3Server {
     fn credentials(&mut self, renewal: Option<&str>) -> Response {
-        if renewal.is_some() && self.expired {
-            self.epoch += 1;
-            self.expired = false;
-        }
+        renew_epoch(renewal, &mut self.epoch, &mut self.expired);
         Response::new(
             200,
             format!(
@@ -59,7 +56,6 @@ impl Server for S3Server {
             b => panic!("s3 body {b:?}"),
         };
         assert_eq!(range, 0..self.size);
-        let len = range.end - range.start;
         let fault = self.faults.check(Target::S3);
         if !req
             .url
@@ -70,22 +66,13 @@ impl Server for S3Server {
         }
         let md5 = src.md5(&range);
         let mut etag = md5;
-        match &fault {
-            Some(Fault::Expire) => {
-                self.expired = true;
-                return Outcome::Reply(Response::new(403, S3_EXPIRED));
-            }
-            Some(Fault::LoseReply) => {
-                self.stored = Some(range);
-                return Outcome::Drop { after_bytes: len };
-            }
-            Some(Fault::WrongEtag) => etag = "0123456789abcdef0123456789abcdef".into(),
-            Some(f) => {
-                if let Some(o) = generic(f, len) {
-                    return o;
-                }
-            }
-            None => {}
+        if let Some(o) = whole_fault(&fault, &range, &mut self.expired, &mut self.stored, || {
+            Outcome::Reply(Response::new(403, S3_EXPIRED))
+        }) {
+            return o;
+        }
+        if matches!(fault, Some(Fault::WrongEtag)) {
+            etag = "0123456789abcdef0123456789abcdef".into();
         }
         self.stored = Some(range.clone());
         let mut r = Response::new(200, "");
