@@ -116,37 +116,34 @@ async fn completion_checks() {
     );
 }
 
+/// Sends `req` with `Authorization: Bearer {token}`, or with no Authorization at all.
+async fn send_as(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::Response {
+    match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn bearer_and_link_rejections() {
     let sim = start().await;
     let m = sim.create_multipart().await;
     let up = m["upload_id"].as_str().unwrap();
     // v2 API: missing and wrong secret, wrong site.
-    let url = format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id);
-    let r = sim
+    let url = sim.v2_media_url();
+    let no_auth = sim
         .http
         .post(&url)
-        .json(&json!({"upload":{"method":"multipart"}}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"upload":{"method":"multipart"}}));
+    let r = send_as(no_auth, None).await;
     assert_v2_error(r, 401, "unauthorized").await;
-    let r = sim
-        .http
-        .post(&url)
-        .bearer_auth("nope")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_as(sim.http.post(&url).json(&json!({})), Some("nope")).await;
     assert_eq!(r.status(), 401);
-    let r = sim
-        .http
-        .get(format!("{}/v2/sites/other/media/x", sim.url))
-        .bearer_auth(&sim.config.v2_secret)
-        .send()
-        .await
-        .unwrap();
+    let other_site = format!("{}/v2/sites/other/media/x", sim.url);
+    let r = send_as(sim.http.get(other_site), Some(&sim.config.v2_secret)).await;
     assert_eq!(r.status(), 404);
     let r = sim
         .v2_create(json!({"upload":{"method":"carrier-pigeon"}}))
@@ -154,33 +151,16 @@ async fn bearer_and_link_rejections() {
     assert_eq!(r.status(), 400);
     // Upload API: missing, wrong, another upload's token.
     let list_url = format!("{}/v2/uploads/{up}/parts?page=1&page_length=2", sim.url);
-    assert_eq!(sim.http.get(&list_url).send().await.unwrap().status(), 401);
+    assert_eq!(send_as(sim.http.get(&list_url), None).await.status(), 401);
     assert_eq!(
-        sim.http
-            .get(&list_url)
-            .bearer_auth("x.y")
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        send_as(sim.http.get(&list_url), Some("x.y")).await.status(),
         401
     );
     let other = sim.create_multipart().await;
-    let r = sim
-        .http
-        .get(&list_url)
-        .bearer_auth(other["upload_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let r = send_as(sim.http.get(&list_url), other["upload_token"].as_str()).await;
     assert_eq!(r.status(), 401);
-    let r = sim
-        .http
-        .put(format!("{}/v2/uploads/{up}/complete", sim.url))
-        .bearer_auth(&sim.config.v2_secret)
-        .send()
-        .await
-        .unwrap();
+    let complete_url = format!("{}/v2/uploads/{up}/complete", sim.url);
+    let r = send_as(sim.http.put(complete_url), Some(&sim.config.v2_secret)).await;
     assert_eq!(r.status(), 401);
     // Part link: bad signature, then expired, then a fresh list gives working links.
     let l = links(&sim.list_parts(&m, 1, 2).await);

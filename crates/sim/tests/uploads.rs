@@ -523,13 +523,10 @@ async fn fetch_uploads_v1_and_v2() {
     assert_eq!(sim.admin_media(key).await["md5"], md5_hex(&data));
 
     let r = sim
-        .http
-        .post(format!("{}/v2/sites/{}/media", sim.url, sim.config.site_id))
-        .bearer_auth(&sim.config.v2_secret)
-        .json(&json!({"upload":{"method":"fetch","download_url":url},"metadata":{"title":"v2 fetch"}}))
-        .send()
-        .await
-        .unwrap();
+        .v2_create(
+            json!({"upload":{"method":"fetch","download_url":url},"metadata":{"title":"v2 fetch"}}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let m: Value = r.json().await.unwrap();
     assert!(m.get("upload_id").is_none());

@@ -364,13 +364,15 @@ impl Sim {
         )
     }
 
+    /// `/v2/sites/{site_id}/media`.
+    pub fn v2_media_url(&self) -> String {
+        format!("{}/v2/sites/{}/media", self.url, self.config.site_id)
+    }
+
     /// POST /v2/sites/{site_id}/media with the v2 secret and a JSON `body`.
     pub async fn v2_create(&self, body: Value) -> reqwest::Response {
         self.http
-            .post(format!(
-                "{}/v2/sites/{}/media",
-                self.url, self.config.site_id
-            ))
+            .post(self.v2_media_url())
             .bearer_auth(&self.config.v2_secret)
             .json(&body)
             .send()
@@ -382,10 +384,7 @@ impl Sim {
     pub async fn create_multipart(&self) -> Value {
         let r = self
             .http
-            .post(format!(
-                "{}/v2/sites/{}/media",
-                self.url, self.config.site_id
-            ))
+            .post(self.v2_media_url())
             .bearer_auth(&self.config.v2_secret)
             .header("Content-Type", "application/json")
             .body(r#"{ "upload": { "method": "multipart" }, "metadata": {"title": "My Multipart Upload Video"} }"#)
@@ -396,19 +395,34 @@ impl Sim {
         r.json().await.unwrap()
     }
 
-    /// GET a page of a multipart upload's parts with its upload token.
-    pub async fn parts(&self, m: &Value, page: u64, len: u64) -> reqwest::Response {
+    /// An upload API call, `/{ver}/uploads/{upload_id}/{rest}`, with the upload's token.
+    async fn upload_call(
+        &self,
+        method: reqwest::Method,
+        ver: &str,
+        m: &Value,
+        rest: &str,
+    ) -> reqwest::Response {
         self.http
-            .get(format!(
-                "{}/v2/uploads/{}/parts?page={page}&page_length={len}",
-                self.url,
-                m["upload_id"].as_str().unwrap()
-            ))
+            .request(
+                method,
+                format!(
+                    "{}/{ver}/uploads/{}/{rest}",
+                    self.url,
+                    m["upload_id"].as_str().unwrap()
+                ),
+            )
             .bearer_auth(m["upload_token"].as_str().unwrap())
             .header("Content-Type", "application/json")
             .send()
             .await
             .unwrap()
+    }
+
+    /// GET a page of a multipart upload's parts with its upload token.
+    pub async fn parts(&self, m: &Value, page: u64, len: u64) -> reqwest::Response {
+        let rest = format!("parts?page={page}&page_length={len}");
+        self.upload_call(reqwest::Method::GET, "v2", m, &rest).await
     }
 
     /// A page of parts as JSON.
@@ -419,17 +433,8 @@ impl Sim {
     /// PUT /v{1,2}/uploads/{upload_id}/complete with the upload token.
     pub async fn complete(&self, m: &Value, v1_path: bool) -> reqwest::Response {
         let ver = if v1_path { "v1" } else { "v2" };
-        self.http
-            .put(format!(
-                "{}/{ver}/uploads/{}/complete",
-                self.url,
-                m["upload_id"].as_str().unwrap()
-            ))
-            .bearer_auth(m["upload_token"].as_str().unwrap())
-            .header("Content-Type", "application/json")
-            .send()
+        self.upload_call(reqwest::Method::PUT, ver, m, "complete")
             .await
-            .unwrap()
     }
 }
 
