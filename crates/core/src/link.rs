@@ -87,12 +87,8 @@ pub fn form_url(
     redirect: &Redirect,
     upgrade_https: bool,
 ) -> Result<String, UploadError> {
-    let mut url = base(link, upgrade_https);
-    url.push_str(&format!(
-        "?api_format={API_FORMAT}&key={}",
-        encode(query_value(link, "key")?)
-    ));
-    redirect_params(&mut url, redirect);
+    // The resumable URL with the token after it.
+    let mut url = resumable_url(link, redirect, upgrade_https)?;
     url.push_str(&format!("&token={}", encode(query_value(link, "token")?)));
     Ok(url)
 }
