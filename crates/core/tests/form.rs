@@ -65,6 +65,21 @@ fn survives_faults_and_renews_the_token() {
 }
 
 #[test]
+fn lost_requests_apart_do_not_renew_the_token() {
+    // A reply between two lost requests shows the token still works: no renewal (as for s3).
+    let mut s = FormServer::new(SIZE);
+    s.faults
+        .add(Target::Form, 1, 1, Fault::Reset(5000))
+        .add(Target::Form, 2, 1, Fault::Status(502, None))
+        .add(Target::Form, 3, 1, Fault::Reset(5000));
+    let mut h = Harness::new(cfg(), s);
+    assert_eq!(h.run(), State::Done, "{:?}", h.error());
+    assert_eq!(posts(&h), 4);
+    assert_eq!(h.cred_requests, 1, "the first token is kept");
+    h.check_content();
+}
+
+#[test]
 fn second_md5_mismatch_fails() {
     let mut s = FormServer::new(SIZE);
     s.faults.add(Target::Form, 1, 2, Fault::WrongEtag);

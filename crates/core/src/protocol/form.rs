@@ -41,7 +41,7 @@ impl Form {
     }
 
     pub fn on_response(&mut self, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
-        self.w.in_flight = false;
+        self.w.replied();
         // 303 See Other carries the JSON too when a redirect address was given.
         if resp.is_success() || resp.status == 303 {
             return match UploadedReply::parse(&resp.body) {

@@ -34,8 +34,7 @@ impl S3 {
     }
 
     pub fn on_response(&mut self, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
-        self.w.in_flight = false;
-        self.w.lost_in_row = 0;
+        self.w.replied();
         if resp.is_success() {
             let etag = resp.header("ETag").map(normalize_etag);
             return self.w.stored(etag, None, Method::S3, ctx);

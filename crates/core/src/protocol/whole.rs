@@ -65,6 +65,13 @@ impl Whole {
         self.in_flight = false;
     }
 
+    /// A reply came (any status): the request is over, and the link or token evidently still
+    /// reaches the server, so lost requests start counting again.
+    pub fn replied(&mut self) {
+        self.in_flight = false;
+        self.lost_in_row = 0;
+    }
+
     /// After a restore: nothing in flight; a stored but unverified file is sent again.
     pub fn restored(&mut self) {
         self.in_flight = false;
