@@ -266,6 +266,7 @@ async function main() {
         for (const [id, f] of [["big", cfg.big], ["huge", cfg.huge], ["md5", cfg.md5]]) await page.setFile(id, f.path);
       };
       for (let run = 1; run <= cfg.runs; run++) {
+        await page.eval("window.bench.forgetPending()");
         await sim.clearLog();
         let acked;
         let loaded;
@@ -281,7 +282,10 @@ async function main() {
           const last = log.filter((x) => x.target === "part").slice(-3).map((x) => `${x.method} ${x.path.split("/").pop()} ${x.status} ${x.bytes_in}`);
           failures.push(`run ${run}: ${e.message.split("\n")[0]} (last part requests: ${last.join("; ")})`);
           say(`resume run ${run}/${cfg.runs} failed: ${failures[failures.length - 1]}`);
+          // Stop the stuck upload and forget it before its parts are wiped, so the next run
+          // does not restore an upload whose parts are gone.
           await reopen();
+          await page.eval("window.bench.forgetPending()");
           sim.wipe();
           continue;
         }

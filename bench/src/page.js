@@ -262,6 +262,12 @@ async function resumeFinish(file) {
 }
 
 window.bench = {
+  /** Forgets every interrupted upload this browser remembers (a clean start for a resume run). */
+  async forgetPending() {
+    const pending = await wasm.Uploader.pendingUploads();
+    for (const p of pending) await wasm.Uploader.forgetPending(p.key);
+    return pending.length;
+  },
   resumeSupport() {
     return typeof wasm.Uploader.pendingUploads === "function";
   },
