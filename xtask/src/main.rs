@@ -82,8 +82,12 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             &["test", "--workspace", "--exclude", "jw-upload"],
             &[],
         )?;
-        step("native unit tests of the browser crate");
-        cargo(root, &["test", "-p", "jw-upload", "--lib"], &[])?;
+        step("native unit tests of the browser crate (with the UI feature)");
+        cargo(
+            root,
+            &["test", "-p", "jw-upload", "--lib", "--features", "ui"],
+            &[],
+        )?;
     }
     if run("wasm") || run("e2e") || run("pkg") {
         step("building the simulator and the backend");
