@@ -86,13 +86,15 @@ async function startStack(extraSimArgs = []) {
   if (!dist) throw new Error("run through `cargo xtask test --only e2e` (JW_E2E_DIST)");
   const data = mkdtempSync(path.join(os.tmpdir(), "jwu-rel-"));
   const [simPort, backendPort] = [await freePort(), await freePort()];
-  const sim = spawn(path.join(ROOT, "target/debug/jw-platform-sim"), [
+  // `cargo xtask soak` runs release builds (hashing 25 GiB in a debug build takes too long).
+  const profile = process.env.JW_SIM_PROFILE || "debug";
+  const sim = spawn(path.join(ROOT, `target/${profile}/jw-platform-sim`), [
     "--listen", `127.0.0.1:${simPort}`, "--data-dir", data, "--rate-limit", "100000",
     "--processing-ms", "200", ...extraSimArgs,
   ], { stdio: ["ignore", "ignore", "inherit"] });
   await listening(simPort, sim, "simulator");
   const hosts = await startForeign();
-  const backend = spawn(path.join(ROOT, "target/debug/jw-upload-backend"), [], {
+  const backend = spawn(path.join(ROOT, `target/${profile}/jw-upload-backend`), [], {
     stdio: ["ignore", "ignore", "inherit"],
     env: {
       ...process.env, JW_API_BASE: `http://127.0.0.1:${simPort}`, JW_SITE_ID: "simsite1",

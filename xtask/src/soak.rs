@@ -36,10 +36,17 @@ pub fn soak(root: &Path, args: &[String]) -> Result<(), String> {
     setup::all(root)?;
     let dist = tempdir(root, &format!("soak-dist-{}", std::process::id()))?;
     build_demo(root, &dist)?;
-    step("building the simulator and the backend");
+    step("building the simulator and the backend (release: they hash every stored byte)");
     cargo(
         root,
-        &["build", "-p", "jw-platform-sim", "-p", "jw-upload-backend"],
+        &[
+            "build",
+            "--release",
+            "-p",
+            "jw-platform-sim",
+            "-p",
+            "jw-upload-backend",
+        ],
         &[],
     )?;
     step(&format!(
@@ -78,6 +85,7 @@ pub fn soak(root: &Path, args: &[String]) -> Result<(), String> {
     let mut env = vec![
         ("PATH", path.as_str()),
         ("JW_E2E_DIST", dist_s.as_str()),
+        ("JW_SIM_PROFILE", "release"),
         ("JW_SOAK_UPLOADS", uploads.as_str()),
         ("JW_LARGE_BYTES", large.as_str()),
     ];

@@ -180,7 +180,7 @@ fn a_large_complete_gets_time_to_assemble() {
                 up.handle_progress(req.id, len, Millis(t));
                 up.handle_response(
                     req.id,
-                    Response::new(200, "").with_header("ETag", &format!("\"{part:032x}\"")),
+                    Response::new(200, "").with_header("ETag", format!("\"{part:032x}\"")),
                     Millis(t),
                 );
             }
