@@ -32,19 +32,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
     setup::all(root)?;
     npm_bench(root)?;
-    step("building the simulator and the backend (release)");
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "jw-platform-sim",
-            "-p",
-            "jw-upload-backend",
-        ],
-        &[],
-    )?;
+    procs::build_services(root, true, " (release)")?;
     let work = tempdir(root, &format!("bench-{}", std::process::id()))?;
     // The demo page is the full widget (`--features ui`); the page the bench drives loads the
     // uploader without UI, built the same way (release, wasm-bindgen, wasm-opt -Oz) into core/.

@@ -90,12 +90,7 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
         )?;
     }
     if run("wasm") || run("e2e") || run("pkg") {
-        step("building the simulator and the backend");
-        cargo(
-            root,
-            &["build", "-p", "jw-platform-sim", "-p", "jw-upload-backend"],
-            &[],
-        )?;
+        procs::build_services(root, false, "")?;
     }
     if run("wasm") {
         wasm_tests(root)?;
@@ -250,19 +245,7 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
         .unwrap_or("4000");
     setup::all(root)?;
     build_demo(root, &root.join("www/dist"))?;
-    step("building the simulator and the backend");
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "jw-platform-sim",
-            "-p",
-            "jw-upload-backend",
-        ],
-        &[],
-    )?;
+    procs::build_services(root, true, "")?;
     let data = root.join(".sim-data");
     let sim = Service::start_sim_release(root, &data, "127.0.0.1:4010")?;
     let backend = Service::start_backend(

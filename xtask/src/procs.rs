@@ -26,6 +26,16 @@ pub fn cargo(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<(), Stri
     run(dir, &cargo, args, env)
 }
 
+/// Builds the simulator and the backend (`release` or debug), saying so.
+pub fn build_services(root: &Path, release: bool, why: &str) -> Result<(), String> {
+    crate::step(&format!("building the simulator and the backend{why}"));
+    let mut args = vec!["build", "-p", "jw-platform-sim", "-p", "jw-upload-backend"];
+    if release {
+        args.push("--release");
+    }
+    cargo(root, &args, &[])
+}
+
 /// A free loopback port (bound then released; good enough for a local test run).
 pub fn free_port() -> Result<u16, String> {
     TcpListener::bind("127.0.0.1:0")

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::procs::cargo;
+use crate::procs;
 use crate::{build_demo, setup, step, tempdir};
 
 /// 25 GiB, the platform's limit.
@@ -36,19 +36,7 @@ pub fn soak(root: &Path, args: &[String]) -> Result<(), String> {
     setup::all(root)?;
     let dist = tempdir(root, &format!("soak-dist-{}", std::process::id()))?;
     build_demo(root, &dist)?;
-    step("building the simulator and the backend (release: they hash every stored byte)");
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "jw-platform-sim",
-            "-p",
-            "jw-upload-backend",
-        ],
-        &[],
-    )?;
+    procs::build_services(root, true, " (release: they hash every stored byte)")?;
     step(&format!(
         "long runs: {}{}",
         if with_large {
