@@ -6,28 +6,7 @@ mod common;
 use common::*;
 use serde_json::json;
 
-/// Computed independently:
-/// `python3 -c 'import hashlib;print(hashlib.sha1(b"api_format=json&api_key=simkey01&api_nonce=12345678&api_timestamp=1795305600&title=My%20Video&upload_method=s3sim-v1-secret").hexdigest())'`
-const SIG_VECTOR: &str = "429abd51533ac704f5a257e9ed71b1f4710f91a7";
-
-#[test]
-fn signature_test_vector() {
-    let pairs: Vec<(String, String)> = [
-        ("upload_method", "s3"),
-        ("api_key", "simkey01"),
-        ("title", "My Video"),
-        ("api_nonce", "12345678"),
-        ("api_timestamp", "1795305600"),
-        ("api_format", "json"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(
-        jw_platform_sim::v1_signature(&pairs, "sim-v1-secret"),
-        SIG_VECTOR
-    );
-}
+// The signature's independent test vector is a unit test in src/auth.rs.
 
 #[tokio::test]
 async fn s3_create_reply_shape() {
