@@ -92,7 +92,10 @@ pub struct Md5Worker {
     worker: Worker,
     pending: Pending,
     next_id: Cell<u32>,
+    /// Why the worker cannot hash (its script or module failed to load), once it is known.
+    broken: Rc<RefCell<Option<String>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Md5Worker {
@@ -122,6 +125,26 @@ impl Md5Worker {
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A worker that fails to load (script or module) reports it only here: every digest
+        // waiting on it, and every later one, fails instead of waiting forever.
+        let broken: Rc<RefCell<Option<String>>> = Rc::default();
+        let on_error = {
+            let (pending, broken) = (pending.clone(), broken.clone());
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                let why = Reflect::get(&e, &JsValue::from_str("message"))
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| "the md5 worker failed to start".into());
+                broken.borrow_mut().get_or_insert(why.clone());
+                let waiting: Vec<_> = pending.borrow_mut().drain().collect();
+                for (_, (_, reject)) in waiting {
+                    drop(reject.call1(&JsValue::NULL, &JsValue::from_str(&why)));
+                }
+            })
+        };
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
         let init = Object::new();
         let _ = Reflect::set(&init, &"type".into(), &"init".into());
         let _ = Reflect::set(&init, &"module".into(), &wasm_bindgen::module());
@@ -130,7 +153,9 @@ impl Md5Worker {
             worker,
             pending,
             next_id: Cell::new(1),
+            broken,
             _on_message: on_message,
+            _on_error: on_error,
         })
     }
 
@@ -139,6 +164,9 @@ impl Md5Worker {
         let (Some(start), Some(end)) = (bytes_to_f64(range.start), bytes_to_f64(range.end)) else {
             return Err("range too large".into());
         };
+        if let Some(why) = self.broken.borrow().clone() {
+            return Err(why);
+        }
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         let pending = self.pending.clone();
@@ -167,6 +195,8 @@ impl Md5Worker {
 impl Drop for Md5Worker {
     fn drop(&mut self) {
         self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.set_onmessageerror(None);
         self.worker.terminate();
     }
 }

@@ -52,10 +52,15 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts the simulator (debug build) on a free port, with its data in `data`.
+    /// Starts the simulator (debug build) for a test run on a free port, with its data in
+    /// `data`. Its v1 rate limit is raised far above the platform's 60 a minute: the suites that
+    /// share one simulator create more media than that in a busy minute, and a test that waits
+    /// out the reset (up to a minute, per call) proves nothing but times out. The limit itself
+    /// is tested in the simulator's own tests and 429 handling by the reliability suite's faults.
     pub fn start_sim(root: &Path, data: &Path) -> Result<Service, String> {
         let listen = format!("127.0.0.1:{}", free_port()?);
-        Self::spawn_bin(root, "debug", "jw-platform-sim", &listen, data, &[])
+        let extra = ["--rate-limit", "100000"];
+        Self::spawn_bin(root, "debug", "jw-platform-sim", &listen, data, &extra)
     }
 
     /// Starts the simulator (release build) on `listen`.
