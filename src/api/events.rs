@@ -1,7 +1,8 @@
 //! Engine events as DOM `CustomEvent`s on the uploader's `EventTarget`, and the upload
 //! Promise settled by `Finished` or `Error`.
 
-use std::rc::{Rc, Weak};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use jw_upload_core::Event;
 use wasm_bindgen::prelude::*;
@@ -11,9 +12,13 @@ use super::js::{js_error, result_js, to_js};
 use super::{Settle, Shared};
 use crate::driver::Sink;
 
-pub(super) fn make_sink(shared: Weak<Shared>, settle: Settle) -> Sink {
+/// The sink holds the uploader's state strongly while the upload runs (the driver, inside that
+/// state, holds the sink: a cycle that ends with the upload), so an upload outlives its JS
+/// `Uploader` object; at the terminal state it lets go.
+pub(super) fn make_sink(shared: Rc<Shared>, settle: Settle) -> Sink {
+    let keep = RefCell::new(Some(shared));
     Rc::new(move |ev: &Event| {
-        let Some(shared) = shared.upgrade() else {
+        let Some(shared) = keep.borrow().clone() else {
             return;
         };
         let fire = |name: &str, detail: JsValue| {
@@ -90,7 +95,10 @@ pub(super) fn make_sink(shared: Weak<Shared>, settle: Settle) -> Sink {
         }
         if let Event::StateChanged { state } = ev {
             if state.is_terminal() {
-                shared.driver.borrow_mut().take();
+                keep.borrow_mut().take();
+                // Dropped after this call (the driver runs it), not inside it.
+                let driver = shared.driver.borrow_mut().take();
+                wasm_bindgen_futures::spawn_local(async move { drop(driver) });
             }
         }
     })

@@ -248,10 +248,12 @@ impl Uploader {
                 *settle.borrow_mut() = Some((resolve, reject));
             })
         };
-        let weak = Rc::downgrade(shared);
+        // The upload holds its uploader's state (strongly) until it ends: a page may keep only
+        // the Promise, and the garbage collector then frees the JS `Uploader` (wasm-bindgen's
+        // FinalizationRegistry), which must not stop the upload.
+        let shared = shared.clone();
         spawn_local(async move {
             let prepared = prepare(cancelled.clone()).await;
-            let Some(shared) = weak.upgrade() else { return };
             shared.starting.borrow_mut().take();
             let (upload, file, info, key, handle) = match prepared {
                 Ok(p) if !cancelled.get() => p,
@@ -269,7 +271,7 @@ impl Uploader {
             } else {
                 None
             };
-            let sink = make_sink(Rc::downgrade(&shared), settle);
+            let sink = make_sink(shared.clone(), settle);
             let driver = Driver::start(
                 upload,
                 file,
