@@ -16,7 +16,7 @@
 import init, { mountUploadWidget } from "./jw-upload.js";
 
 const ATTRIBUTES = [
-  "endpoint", "csrf-endpoint", "status-endpoint", "upload-api-base", "method", "methods",
+  "endpoint", "csrf-endpoint", "with-credentials", "status-endpoint", "upload-api-base", "method", "methods",
   "resource", "resources", "video-key", "parallel-files", "parallel", "stall-timeout", "accept", "import", "labels",
 ];
 const STYLESHEET = new URL("./jw-upload-element.css", import.meta.url).href;
@@ -88,10 +88,12 @@ for (const name of ATTRIBUTES) {
         try { return v == null ? null : JSON.parse(v); } catch { return null; }
       }
       if (name === "parallel-files" || name === "parallel" || name === "stall-timeout") return v == null ? null : Number(v);
+      if (name === "with-credentials") return v != null && v !== "false";
       return v;
     },
     set(v) {
       if (v == null || v === false) this.removeAttribute(name);
+      else if (v === true) this.setAttribute(name, "");
       else this.setAttribute(name, typeof v === "object" ? JSON.stringify(v) : String(v));
     },
     enumerable: true,

@@ -4,7 +4,9 @@
 
 use std::ops::Range;
 
-use jw_upload_core::{Body, FailureKind, HttpMethod, Method, Request, RequestId, Response};
+use jw_upload_core::{
+    Body, FailureKind, HttpMethod, Method, Request, RequestId, RequestKind, Response,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
@@ -71,8 +73,18 @@ impl Inner {
                 let signal = guard.signal();
                 self.fetches.insert(id, guard);
                 let me = self.me.clone();
+                // The status endpoint is the customer's backend: it gets the cookies the
+                // minting calls get (`withCredentials`).
+                let cookies = req.kind == RequestKind::MediaStatus
+                    && matches!(
+                        self.creds,
+                        CredentialSource::Endpoint {
+                            include_cookies: true,
+                            ..
+                        }
+                    );
                 spawn_local(async move {
-                    let result = fetch::send(&req, signal).await;
+                    let result = fetch::send(&req, signal, cookies).await;
                     let Some(rc) = me.upgrade() else { return };
                     let live = rc
                         .try_borrow_mut()

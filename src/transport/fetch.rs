@@ -48,9 +48,18 @@ fn builder(method: HttpMethod, url: &str) -> RequestBuilder {
     b.redirect(RequestRedirect::Manual)
 }
 
-/// Performs a control request (no file body) and reads the whole reply as text.
-pub async fn send(req: &Request, signal: Option<AbortSignal>) -> Result<Response, FailureKind> {
+/// Performs a control request (no file body) and reads the whole reply as text. Cookies go
+/// only when `include_cookies` (a status call to the customer's backend on another origin that
+/// asked for them); calls to the platform never carry them.
+pub async fn send(
+    req: &Request,
+    signal: Option<AbortSignal>,
+    include_cookies: bool,
+) -> Result<Response, FailureKind> {
     let mut b = builder(req.method, &req.url);
+    if include_cookies {
+        b = b.credentials(RequestCredentials::Include);
+    }
     for (k, v) in &req.headers {
         b = b.header(k, v);
     }

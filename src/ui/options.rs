@@ -15,6 +15,9 @@ pub struct WidgetOptions {
     /// Where to get a CSRF token (`GET` → `{"token"}`), sent as `X-CSRF-Token`. Default: the
     /// endpoint's sibling `csrf` (`/api/csrf`); empty to send none.
     pub csrf_endpoint: Option<String>,
+    /// Send cookies with the calls to the backend (CSRF token, minting, status) when it is on
+    /// another origin (`fetch` credentials `include`; the backend must allow this origin).
+    pub with_credentials: bool,
     /// Follow processing through the backend (`/api/media`); `None`: stop when the bytes are in.
     pub status_endpoint: Option<String>,
     /// Base URL of the v2 upload API (multipart); `None`: the platform's.
@@ -48,6 +51,7 @@ impl Default for WidgetOptions {
         WidgetOptions {
             endpoint: "/api/uploads".into(),
             csrf_endpoint: None,
+            with_credentials: false,
             status_endpoint: None,
             upload_api_base: None,
             method: None,
@@ -69,6 +73,7 @@ impl Default for WidgetOptions {
 pub const ATTRIBUTES: &[&str] = &[
     "endpoint",
     "csrf-endpoint",
+    "with-credentials",
     "status-endpoint",
     "upload-api-base",
     "method",
@@ -110,6 +115,10 @@ impl WidgetOptions {
         match name {
             "endpoint" => self.endpoint = non_empty(value).unwrap_or(d.endpoint),
             "csrf-endpoint" => self.csrf_endpoint = value.map(|v| v.trim().to_owned()),
+            // A boolean attribute: present (and not "false") means on.
+            "with-credentials" => {
+                self.with_credentials = value.is_some_and(|v| v.trim() != "false")
+            }
             "status-endpoint" => self.status_endpoint = non_empty(value),
             "upload-api-base" => self.upload_api_base = non_empty(value),
             "method" => self.method = value.and_then(parse_name),
@@ -154,12 +163,16 @@ impl WidgetOptions {
     }
 
     /// `UploaderOptions` for the JS API's option readers (`endpoint`, `headers`,
-    /// `statusEndpoint`, `uploadApiBase`, `parallel`, `stallTimeout`), so both paths configure uploads alike.
+    /// `withCredentials`, `statusEndpoint`, `uploadApiBase`, `parallel`, `stallTimeout`), so
+    /// both paths configure uploads alike.
     pub fn uploader_options(&self, csrf_token: Option<&str>) -> JsValue {
         let mut o = serde_json::json!({ "endpoint": self.endpoint });
         if let Some(obj) = o.as_object_mut() {
             if let Some(t) = csrf_token {
                 obj.insert("headers".into(), serde_json::json!({ "X-CSRF-Token": t }));
+            }
+            if self.with_credentials {
+                obj.insert("withCredentials".into(), true.into());
             }
             if let Some(s) = &self.status_endpoint {
                 obj.insert("statusEndpoint".into(), s.clone().into());
@@ -198,5 +211,13 @@ mod tests {
         assert_eq!(o.csrf_url().as_deref(), Some("/api/csrf"));
         o.set_attribute("csrf-endpoint", Some(""));
         assert_eq!(o.csrf_url(), None);
+        assert!(!o.with_credentials);
+        o.set_attribute("with-credentials", Some(""));
+        assert!(o.with_credentials);
+        o.set_attribute("with-credentials", Some("false"));
+        assert!(!o.with_credentials);
+        o.set_attribute("with-credentials", Some("true"));
+        o.set_attribute("with-credentials", None);
+        assert!(!o.with_credentials);
     }
 }

@@ -74,3 +74,38 @@ for (const [method, size] of [["resumable", 2 * MIB + 5], ["multipart", 5 * MIB 
     expect(page.pageErrors).toEqual([]);
   });
 }
+
+// The same CMS page served from an origin of its own (a static host), with the element calling
+// the backend on another origin: `with-credentials` sends the cookies (the CSRF double-submit
+// needs its cookie), and without it the backend refuses, in words, before any media exists.
+const CMS_STATIC = process.env.JW_CMS_STATIC_URL;
+for (const withCredentials of [true, false]) {
+  test(`cms page on another origin: the element ${withCredentials ? "with" : "without"} with-credentials`, async ({ page }) => {
+    await page.goto(CMS_STATIC + "/");
+    const w = new Widget(page);
+    await expect(w.host).toHaveAttribute("upgraded", "");
+    await page.evaluate(([backend, sim, cookies]) => {
+      const el = document.querySelector("jw-upload");
+      el.endpoint = `${backend}/api/uploads`;
+      el.csrfEndpoint = `${backend}/api/csrf`;
+      el.statusEndpoint = `${backend}/api/media`;
+      el.uploadApiBase = sim;
+      el.method = "s3";
+      el.withCredentials = cookies;
+    }, [BACKEND, process.env.JW_SIM_URL, withCredentials]);
+    expect(await w.host.evaluate((el) => el.withCredentials)).toBe(withCredentials);
+    const f = file(`cross-origin-${withCredentials}.mp4`, 700_000, 333);
+    await w.choose(f);
+    if (withCredentials) {
+      await w.waitState(f.name, "ready", 90_000);
+      const stored = await sim.media(await w.mediaId(f.name));
+      expect(stored.md5).toBe(md5(f.buffer));
+    } else {
+      await w.waitState(f.name, "failed", 90_000);
+      // The backend's refusal (CSRF: its cookie did not come), never a media id.
+      await expect(w.stateText(f.name)).toContainText(/refused|403|forbidden|csrf/i);
+      expect(await w.row(f.name).getAttribute("data-media-id")).toBeFalsy();
+    }
+    expect(page.pageErrors).toEqual([]);
+  });
+}

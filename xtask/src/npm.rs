@@ -269,14 +269,27 @@ pub fn e2e(root: &Path, extra: &[String]) -> Result<(), String> {
         &vite_at,
     )?;
     let vite_url = format!("http://{vite_at}");
-    // The Vite app calls the backend from another origin (CORS with cookies).
+    // The CMS page also served statically from an origin of its own, for the element talking to
+    // a backend on another origin (`with-credentials`).
+    let cms_static_at = format!("127.0.0.1:{}", crate::procs::free_port()?);
+    let cms_s = cms.display().to_string();
+    let _cms_static_server = crate::procs::Service::start_program(
+        root,
+        "cms static server",
+        "node",
+        &[serve.as_str(), cms_s.as_str(), cms_static_at.as_str()],
+        &cms_static_at,
+    )?;
+    let cms_static_url = format!("http://{cms_static_at}");
+    // The Vite app and the static CMS page call the backend from other origins (CORS with
+    // cookies).
     let backend = crate::procs::Service::start_backend(
         root,
         "debug",
         &format!("127.0.0.1:{}", crate::procs::free_port()?),
         &sim.url(),
         &data,
-        &vite_url,
+        &format!("{vite_url},{cms_static_url}"),
     )?;
     // The CMS page is served by its own backend, same origin as its /api, under its CSP.
     let cms_backend = crate::procs::Service::start_backend(
@@ -304,6 +317,7 @@ pub fn e2e(root: &Path, extra: &[String]) -> Result<(), String> {
             ("JW_BACKEND_URL", backend_url.as_str()),
             ("JW_VITE_URL", vite_url.as_str()),
             ("JW_CMS_URL", cms_url.as_str()),
+            ("JW_CMS_STATIC_URL", cms_static_url.as_str()),
         ],
     )
 }

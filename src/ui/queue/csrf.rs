@@ -44,10 +44,11 @@ impl Queue {
             return;
         }
         let local = self.local;
+        let cookies = self.options.with_untracked(|o| o.with_credentials);
         spawn_local(async move {
             let guard = AbortOnDrop::new();
             let reply =
-                fetch::call_json(HttpMethod::Get, &url, &[], None, guard.signal(), false).await;
+                fetch::call_json(HttpMethod::Get, &url, &[], None, guard.signal(), cookies).await;
             let token = reply
                 .ok()
                 .filter(|r| r.status == 200)
