@@ -280,7 +280,9 @@ async function main() {
         } catch (e) {
           const log = await sim.log();
           const last = log.filter((x) => x.target === "part").slice(-3).map((x) => `${x.method} ${x.path.split("/").pop()} ${x.status} ${x.bytes_in}`);
+          const trace = await page.eval("window.bench.resumeTrace()").catch(() => []);
           failures.push(`run ${run}: ${e.message.split("\n")[0]} (last part requests: ${last.join("; ")})`);
+          if (trace.length) say(`resume run ${run}: the resumed upload's events:\n  ${trace.join("\n  ")}`);
           say(`resume run ${run}/${cfg.runs} failed: ${failures[failures.length - 1]}`);
           // Stop the stuck upload and forget it before its parts are wiped, so the next run
           // does not restore an upload whose parts are gone.

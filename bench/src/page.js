@@ -254,9 +254,21 @@ async function resumeStart(file, { fraction }) {
   });
 }
 
+// What the resumed upload said (its events, in order), read by the bench when a run fails.
+const trace = [];
 async function resumeFinish(file) {
   const pending = await wasm.Uploader.pendingUploads();
+  trace.push(`pending ${pending.length}`);
   const up = await widget({});
+  for (const name of ["statechange", "retry", "stalled", "partcomplete", "processing", "error"]) {
+    up.addEventListener(name, (e) => trace.push(`${Math.round(performance.now())} ${name} ${JSON.stringify(e.detail)}`));
+  }
+  let lastPct = -1;
+  up.addEventListener("progress", (e) => {
+    const pct = Math.floor((100 * e.detail.loaded) / e.detail.total / 10);
+    if (pct !== lastPct) trace.push(`${Math.round(performance.now())} progress ${e.detail.loaded}/${e.detail.total}`);
+    lastPct = pct;
+  });
   const r = await up.upload(file, { method: "multipart" });
   return { firstSendAt, pending: pending.length, check: r.mediaId };
 }
@@ -276,6 +288,10 @@ window.bench = {
   },
   resumeFinish(input) {
     return resumeFinish(this.file(input));
+  },
+  /** The resumed upload's last events and its requests in flight (for a failed run's report). */
+  resumeTrace() {
+    return trace.slice(-40);
   },
   async init(sim) {
     SIM = sim;
