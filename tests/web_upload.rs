@@ -449,7 +449,8 @@ async fn cancel_leaves_no_request_running() {
         .iter()
         .filter(|e| {
             let path = e["path"].as_str().unwrap_or("");
-            !path.starts_with("/_sim") && !(e["target"] == "media" && e["method"] == "GET")
+            let status_poll = e["target"] == "media" && e["method"] == "GET";
+            !(path.starts_with("/_sim") || status_poll)
         })
         .collect();
     assert!(new.is_empty(), "requests after cancel: {new:?}");
