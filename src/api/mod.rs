@@ -39,7 +39,9 @@ pub(crate) struct Shared {
     md5: RefCell<Option<Rc<Md5Worker>>>,
 }
 
-/// Uploads files to the JW Platform from the browser.
+/// Uploads files to the JW Platform from the browser. An upload in progress holds its uploader
+/// until it ends: keeping only the Promise is enough, and neither the garbage collector nor
+/// `free()` stops it; `cancel()` does.
 #[wasm_bindgen]
 pub struct Uploader {
     shared: Rc<Shared>,
