@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::procs::{self, cargo, run, Service};
+use crate::procs::{self, run, Service};
 use crate::{build_demo, setup, step, tempdir};
 
 const MIB: u64 = 1024 * 1024;
@@ -141,45 +141,11 @@ fn npm_bench(root: &Path) -> Result<(), String> {
     )
 }
 
-/// The uploader without UI into `out` (`jw-upload.js` + `jw-upload_bg.wasm`), the way trunk
-/// builds the demo: release cargo build, `wasm-bindgen --target web`, `wasm-opt -Oz`.
+/// The uploader without UI into `out` (`jw-upload.js` + `jw-upload_bg.wasm`), built as the npm
+/// package builds it: release cargo build, `wasm-bindgen --target web`, `wasm-opt -Oz`.
 fn build_uploader(root: &Path, out: &Path) -> Result<(), String> {
     step("building the uploader without UI (release, wasm-bindgen, wasm-opt -Oz)");
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "jw-upload",
-            "--lib",
-        ],
-        &[],
-    )?;
-    let wasm = root.join("target/wasm32-unknown-unknown/release/jw_upload.wasm");
-    let (wasm, out_dir) = (wasm.display().to_string(), out.display().to_string());
-    run(
-        root,
-        "wasm-bindgen",
-        &[
-            "--target=web",
-            &format!("--out-dir={out_dir}"),
-            "--out-name=jw-upload",
-            "--no-typescript",
-            wasm.as_str(),
-        ],
-        &[],
-    )?;
-    let opt = out.join("jw-upload_bg.wasm").display().to_string();
-    let path = setup::path_with_node_bin(root);
-    run(
-        root,
-        "wasm-opt",
-        &[&format!("--output={opt}"), "-Oz", opt.as_str()],
-        &[("PATH", path.as_str())],
-    )
+    crate::npm::wasm(root, out, "jw-upload", &[])
 }
 
 /// A file of `size` pseudo-random bytes (16 MiB blocks, each made distinct), left in the page

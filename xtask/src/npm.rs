@@ -70,7 +70,12 @@ fn has_element(root: &Path) -> bool {
 }
 
 /// One release wasm build, its wasm-bindgen glue (`--target web`) and wasm-opt, into `dir`.
-fn wasm(root: &Path, dir: &Path, out_name: &str, features: &[&str]) -> Result<(), String> {
+pub(crate) fn wasm(
+    root: &Path,
+    dir: &Path,
+    out_name: &str,
+    features: &[&str],
+) -> Result<(), String> {
     let mut args = vec![
         "build",
         "--release",
