@@ -297,7 +297,10 @@ fn write_fixtures(web: &Path) -> Result<String, String> {
         .collect();
     std::fs::write(dir.join("clip.bin"), &data)
         .map_err(|e| format!("cannot write fixture: {e}"))?;
-    Ok(format!("{:x}", md5::Md5::digest(&data)))
+    Ok(md5::Md5::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// A fresh, empty folder under `target/` for a test run, removed when dropped.
