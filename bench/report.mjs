@@ -20,7 +20,7 @@ const LABELS = {
   "uppy-xhr-form": "Uppy 5 `@uppy/xhr-upload` to the form link",
   "widget-resumable": "**widget resumable** (defaults: 1 chunk in flight, adaptive from 4 MiB)",
   read: "read only, FileReaderSync 4 MiB steps (no hash)",
-  "read-byob": "read only, the widget's loop: BYOB stream reader, one reused 4 MiB buffer (no hash)",
+  "read-byob": "read only, the widget's loop: BYOB stream reader, one reused 1 MiB buffer (no hash)",
   widget: "**widget** MD5 worker (wasm md-5; its own worker script, module and read loop)",
   "hash-wasm": "hash-wasm 4.13 in a worker, FileReaderSync 4 MiB steps (read, then hash)",
   "hash-wasm-byob": "hash-wasm 4.13 in a worker, with the widget's BYOB read loop",
@@ -129,7 +129,7 @@ export function report(r) {
   check("MD5 >= 1.2 × hash-wasm", both((m) => ratio("widget", "hash-wasm", m, "md5")), (v) => v >= 1.2);
   check("MD5 >= 0.8 × native md5sum", both((m) => ratio("widget", "md5sum", m, "md5")), (v) => v >= 0.8);
   const mem = r.memory["widget-multipart"];
-  if (mem) t.push(`- ${mem.rendererGrowth <= (4 + 64) * MiB ? "met" : "**not met**"}: renderer memory growth <= one hashing buffer (4 MiB) + 64 MiB: +${f1(mem.rendererGrowth / MiB)} MiB`);
+  if (mem) t.push(`- ${mem.rendererGrowth <= (1 + 64) * MiB ? "met" : "**not met**"}: renderer memory growth <= one hashing buffer (1 MiB) + 64 MiB: +${f1(mem.rendererGrowth / MiB)} MiB`);
   if (!sz.widget.missing) t.push(`- ${sz.widget.gzip <= 60 * KiB ? "met" : "**not met**"}: uploader without UI <= 60 KiB gzipped: ${f1(sz.widget.gzip / KiB)} KiB`);
   t.push(r.resume && r.resume.firstByteMs != null ? `- ${r.resume.firstByteMs < 500 ? "met" : "**not met**"}: resume to first byte < 500 ms: ${f0(r.resume.firstByteMs)} ms` : "- not measurable yet: resume to first byte < 500 ms");
   out.push(...t);

@@ -1,11 +1,14 @@
 // MD5 worker: hashes byte ranges of a File off the main thread with the uploader's own wasm
 // (RustCrypto md-5). It instantiates the WebAssembly.Module the page sent, without the JS glue:
 // it calls only the plain-number exports md5_* (no imports are used on that path). Each range is
-// read as a byte stream into one reused 4 MiB buffer (a BYOB reader: no new ArrayBuffer per read,
+// read as a byte stream into one reused 1 MiB buffer (a BYOB reader: no new ArrayBuffer per read,
 // so nothing piles up for the garbage collector, and the browser keeps filling the stream while
 // the wasm hashes), copied into one buffer inside wasm memory and hashed there. Browsers whose
-// Blob streams have no BYOB reader fall back to FileReaderSync in 4 MiB steps.
-const STEP = 4 * 1024 * 1024;
+// Blob streams have no BYOB reader fall back to FileReaderSync in 1 MiB steps.
+// Why 1 MiB (`cargo xtask bench`, 256 MiB, unpinned): 4 MiB 410-425 MiB/s, 2 MiB ~475, 1 MiB
+// ~500, 512 KiB 455-538: a step that stays in the CPU cache between the copy and the hash.
+// Reading chunks ahead on streams of their own (so reads overlap the hash) measured no faster.
+const STEP = 1024 * 1024;
 let exports = null;
 let ready = null;
 let queue = Promise.resolve(); // digests run one at a time: they share the wasm hasher

@@ -1,7 +1,7 @@
 //! MD5 of byte ranges of the file, computed in wasm (RustCrypto md-5) inside a Web Worker.
 //!
 //! The worker (`js/md5-worker.js`) instantiates this same wasm module without its JS glue and
-//! calls the plain-number exports below; it reads each range in 4 MiB steps into one buffer in
+//! calls the plain-number exports below; it reads each range in 1 MiB steps into one buffer in
 //! wasm memory, so hashing a part never holds more than that buffer.
 
 use std::cell::{Cell, RefCell};

@@ -16,7 +16,7 @@ fn blob_of(bytes: &[u8]) -> Blob {
 
 #[wasm_bindgen_test]
 async fn worker_md5_matches_in_thread_md5() {
-    // 9 MiB + 7 bytes: crosses the worker's 4 MiB read step twice.
+    // 9 MiB + 7 bytes: crosses the worker's 1 MiB read step nine times and ends mid-step.
     let data: Vec<u8> = (0..9 * 1024 * 1024 + 7u32)
         .map(|i| (i * 31 % 253) as u8)
         .collect();

@@ -1,11 +1,12 @@
 // MD5 peers in a worker. "hash-wasm" and "spark-md5" read the way such code usually does
 // (FileReaderSync, 4 MiB steps, then hash: reading and hashing take turns); "-byob" variants use
-// the widget worker's own read loop (a BYOB stream reader filling one reused 4 MiB buffer), so
+// the widget worker's own read loop (a BYOB stream reader filling one reused 1 MiB buffer), so
 // only the hash differs; "read" and "read-byob" run a loop without hashing: the read ceilings.
 import { createMD5 } from "hash-wasm";
 import SparkMD5 from "spark-md5";
 
-const STEP = 4 * 1024 * 1024;
+const STEP = 4 * 1024 * 1024; // FileReaderSync steps
+const BYOB_STEP = 1024 * 1024; // as js/md5-worker.js
 let kind = null;
 let hashWasm = null;
 
@@ -35,15 +36,15 @@ function digestSync(file, start, end) {
 async function digestByob(file, start, end) {
   const reader = file.slice(start, end).stream().getReader({ mode: "byob" });
   const h = hasher();
-  let buffer = new ArrayBuffer(STEP);
+  let buffer = new ArrayBuffer(BYOB_STEP);
   let filled = 0;
   for (;;) {
-    const { value, done } = await reader.read(new Uint8Array(buffer, filled, STEP - filled));
+    const { value, done } = await reader.read(new Uint8Array(buffer, filled, BYOB_STEP - filled));
     if (value) {
       buffer = value.buffer;
       filled += value.byteLength;
     }
-    if (filled === STEP || (done && filled > 0)) {
+    if (filled === BYOB_STEP || (done && filled > 0)) {
       h.update(new Uint8Array(buffer, 0, filled));
       filled = 0;
     }
