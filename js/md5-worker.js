@@ -54,7 +54,23 @@ function byobReader(file, start, end) {
 
 let spare = null; // the reused read buffer (transferred by each read, handed back by its result)
 
+// The reader of the range being hashed, held here until its digest ends. Chromium does not keep
+// a Blob stream alive while a read on it is pending: when nothing else refers to the stream, a
+// garbage collection takes it and the read's promise never settles, so the digest (and the
+// upload waiting for it) would hang. Found by the bench; tests/e2e/harness-gc.spec.mjs forces
+// collections in this worker while it hashes. (A Set, so no minifier drops it as unused.)
+const reading = new Set();
+
 async function digestStream(reader, start, end) {
+  reading.add(reader);
+  try {
+    return await readAndHash(reader, start, end);
+  } finally {
+    reading.delete(reader);
+  }
+}
+
+async function readAndHash(reader, start, end) {
   const ptr = exports.md5_buffer(STEP) >>> 0;
   exports.md5_reset();
   let buffer = spare && spare.byteLength === STEP ? spare : new ArrayBuffer(STEP);

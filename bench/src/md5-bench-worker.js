@@ -33,8 +33,11 @@ function digestSync(file, start, end) {
   return h.end();
 }
 
+const reading = new Set(); // as js/md5-worker.js: a Blob stream with a pending read must be held
+
 async function digestByob(file, start, end) {
   const reader = file.slice(start, end).stream().getReader({ mode: "byob" });
+  reading.add(reader);
   const h = hasher();
   let buffer = new ArrayBuffer(BYOB_STEP);
   let filled = 0;
@@ -50,6 +53,7 @@ async function digestByob(file, start, end) {
     }
     if (done) break;
   }
+  reading.delete(reader);
   return h.end();
 }
 
