@@ -130,6 +130,25 @@ pub(crate) fn wasm(
     Ok(())
 }
 
+/// Serves `dir` over HTTP on a free loopback port with `serve.mjs`; returns the server and its URL.
+fn serve_static(
+    root: &Path,
+    name: &'static str,
+    serve: &Path,
+    dir: &Path,
+) -> Result<(crate::procs::Service, String), String> {
+    let at = format!("127.0.0.1:{}", crate::procs::free_port()?);
+    let (serve, dir) = (serve.display().to_string(), dir.display().to_string());
+    let server = crate::procs::Service::start_program(
+        root,
+        name,
+        "node",
+        &[serve.as_str(), dir.as_str(), at.as_str()],
+        &at,
+    )?;
+    Ok((server, format!("http://{at}")))
+}
+
 fn package_json(element: bool) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let mut exports = String::from(
@@ -263,29 +282,13 @@ pub fn e2e(root: &Path, extra: &[String]) -> Result<(), String> {
     let data = run_dir.join("sim");
     std::fs::create_dir_all(&data).map_err(|e| format!("cannot create sim data: {e}"))?;
     let sim = crate::procs::Service::start_sim(root, &data)?;
-    let serve = apps.join("serve.mjs").display().to_string();
-    let vite_at = format!("127.0.0.1:{}", crate::procs::free_port()?);
-    let vite_dist = vite.join("dist").display().to_string();
-    let _vite_server = crate::procs::Service::start_program(
-        root,
-        "vite app server",
-        "node",
-        &[serve.as_str(), vite_dist.as_str(), vite_at.as_str()],
-        &vite_at,
-    )?;
-    let vite_url = format!("http://{vite_at}");
+    let serve = apps.join("serve.mjs");
+    let (_vite_server, vite_url) =
+        serve_static(root, "vite app server", &serve, &vite.join("dist"))?;
     // The CMS page also served statically from an origin of its own, for the element talking to
     // a backend on another origin (`with-credentials`).
-    let cms_static_at = format!("127.0.0.1:{}", crate::procs::free_port()?);
-    let cms_s = cms.display().to_string();
-    let _cms_static_server = crate::procs::Service::start_program(
-        root,
-        "cms static server",
-        "node",
-        &[serve.as_str(), cms_s.as_str(), cms_static_at.as_str()],
-        &cms_static_at,
-    )?;
-    let cms_static_url = format!("http://{cms_static_at}");
+    let (_cms_static_server, cms_static_url) =
+        serve_static(root, "cms static server", &serve, &cms)?;
     // The Vite app and the static CMS page call the backend from other origins (CORS with
     // cookies).
     let backend = crate::procs::Service::start_backend(
