@@ -72,7 +72,7 @@ async function widgetSize(dir, extra = []) {
 }
 
 async function sizes() {
-  const s = { widget: await widgetSize(path.join(cfg.dist, "core")) };
+  const s = { widget: await widgetSize(path.join(cfg.dist, "core")), "core-alone": await widgetSize(path.join(cfg.dist, "core-alone")) };
   try {
     s["widget-ui"] = await widgetSize(cfg.dist, ["jw-upload-element.js", "jw-upload-element.css"]);
   } catch (e) {
@@ -203,6 +203,7 @@ async function main() {
   await buildPage();
   say("bundle sizes (esbuild --minify, gzip -9)");
   const result = { config: { quick: cfg.quick, runs: cfg.runs, files: { big: cfg.big.size, huge: cfg.huge.size, md5: cfg.md5.size } }, sizes: await sizes() };
+  say(Object.entries(result.sizes).map(([k, v]) => `${k} ${v.gzip ? (v.gzip / 1024).toFixed(1) : "-"} KiB gz`).join(", "));
   result.chromium = execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   result.load = { before: fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ") };
 

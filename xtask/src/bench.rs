@@ -39,6 +39,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let dist = work.join("dist");
     build_demo(root, &dist)?;
     build_uploader(root, &dist.join("core"))?;
+    build_core_alone(root, &dist.join("core-alone"))?;
 
     step("writing the test files");
     let (big, huge, md5) = if quick {
@@ -145,7 +146,14 @@ fn npm_bench(root: &Path) -> Result<(), String> {
 /// package builds it: release cargo build, `wasm-bindgen --target web`, `wasm-opt -Oz`.
 fn build_uploader(root: &Path, out: &Path) -> Result<(), String> {
     step("building the uploader without UI (release, wasm-bindgen, wasm-opt -Oz)");
-    crate::npm::wasm(root, out, "jw-upload", &[])
+    crate::npm::wasm(root, out, "jw-upload", &crate::npm::Wasm::UPLOADER)
+}
+
+/// The protocol core alone (no browser layer) into `out`, built the same way: the size floor
+/// of any uploader on this core.
+fn build_core_alone(root: &Path, out: &Path) -> Result<(), String> {
+    step("building the protocol core alone (release, wasm-bindgen, wasm-opt -Oz)");
+    crate::npm::wasm(root, out, "jw-upload", &crate::npm::Wasm::CORE_ALONE)
 }
 
 /// A file of `size` pseudo-random bytes (16 MiB blocks, each made distinct), left in the page

@@ -37,12 +37,12 @@ pub fn build(root: &Path, out: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     step("npm package: the uploader (release wasm, no UI)");
-    wasm(root, out, "jw-upload", &[])?;
+    wasm(root, out, "jw-upload", &Wasm::UPLOADER)?;
     let element = has_element(root);
     if element {
         step("npm package: the <jw-upload> element (release wasm, --features ui)");
         let dir = out.join("element");
-        wasm(root, &dir, "jw-upload", &["--features", "ui"])?;
+        wasm(root, &dir, "jw-upload", &Wasm::ELEMENT)?;
         for file in ELEMENT_FILES {
             copy(&root.join("js").join(file), &dir.join(file))?;
         }
@@ -69,25 +69,39 @@ fn has_element(root: &Path) -> bool {
             .all(|f| root.join("js").join(f).exists())
 }
 
+/// What one release wasm build compiles: cargo's target selection and the file it writes under
+/// `target/wasm32-unknown-unknown/release/`.
+pub(crate) struct Wasm {
+    cargo: &'static [&'static str],
+    artifact: &'static str,
+}
+
+impl Wasm {
+    /// The uploader without UI (the npm package's main module).
+    pub(crate) const UPLOADER: Wasm = Wasm {
+        cargo: &["-p", "jw-upload", "--lib"],
+        artifact: "jw_upload.wasm",
+    };
+    /// The uploader with the Leptos widget (`<jw-upload>`).
+    pub(crate) const ELEMENT: Wasm = Wasm {
+        cargo: &["-p", "jw-upload", "--lib", "--features", "ui"],
+        artifact: "jw_upload.wasm",
+    };
+    /// The protocol core alone, driven by one export (crates/core/examples/size_floor.rs).
+    pub(crate) const CORE_ALONE: Wasm = Wasm {
+        cargo: &["-p", "jw-upload-core", "--example", "size_floor"],
+        artifact: "examples/size_floor.wasm",
+    };
+}
+
 /// One release wasm build, its wasm-bindgen glue (`--target web`) and wasm-opt, into `dir`.
-pub(crate) fn wasm(
-    root: &Path,
-    dir: &Path,
-    out_name: &str,
-    features: &[&str],
-) -> Result<(), String> {
-    let mut args = vec![
-        "build",
-        "--release",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "jw-upload",
-        "--lib",
-    ];
-    args.extend_from_slice(features);
+pub(crate) fn wasm(root: &Path, dir: &Path, out_name: &str, what: &Wasm) -> Result<(), String> {
+    let mut args = vec!["build", "--release", "--target", "wasm32-unknown-unknown"];
+    args.extend_from_slice(what.cargo);
     cargo(root, &args, &[])?;
-    let input = root.join("target/wasm32-unknown-unknown/release/jw_upload.wasm");
+    let input = root
+        .join("target/wasm32-unknown-unknown/release")
+        .join(what.artifact);
     let (input, dir_s) = (input.display().to_string(), dir.display().to_string());
     run(
         root,
