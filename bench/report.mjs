@@ -72,6 +72,38 @@ export function report(r) {
   out.push(row(["widget resumable / widget s3", ...both((m) => f2(ratio("widget-resumable", "widget-s3", m))), "(reported)"]));
   out.push("");
 
+  const cpuOf = (id, m, k) => med("throughput", id, m, k);
+  if (cpuOf("widget-s3", modes[0], "browserCpu") != null) {
+    out.push("### CPU per MiB uploaded");
+    out.push("");
+    out.push("CPU time (user + system, from `/proc`) over each upload, per MiB of the file: **browser** = every Chromium process (page, workers, network service, browser process), **servers** = simulator + backend; medians. Measured over the whole call (credentials to the last reply, so multipart's `/complete` too, when the browser waits and the simulator re-reads every part). Pinned, the browser has CPU 0 to itself: *busy* is the share of that core it used over the call (100% = the core was the limit).");
+    out.push("");
+    out.push(row(["contender", ...both((m) => `browser ms/MiB ${m}`), "browser busy (pinned)", ...both((m) => `servers ms/MiB ${m}`)]));
+    out.push(row(["---", ...both(() => "---:"), "---:", ...both(() => "---:")]));
+    for (const id of Object.keys(r.throughput)) {
+      const busy = cpuOf(id, "pinned", "browserBusy");
+      out.push(row([label(id), ...both((m) => f2(cpuOf(id, m, "browserCpu"))), busy == null ? "–" : `${f0(100 * busy)}%`, ...both((m) => f2(cpuOf(id, m, "serverCpu")))]));
+    }
+    out.push("");
+    if (modes.includes("pinned")) {
+      const ceiling = (id) => 1000 / cpuOf(id, "pinned", "browserCpu");
+      const line = (id, base, what) => `${label(id)}: ${f2(cpuOf(id, "pinned", "browserCpu"))} ms of the browser's core per MiB, so at most ${f0(ceiling(id))} MiB/s on one core = ${f2(ceiling(id) / med("throughput", base, "pinned"))} × ${what} (measured: ${f2(ratio(id, base, "pinned"))})`;
+      out.push("What one core allows (pinned): the browser's CPU per MiB bounds its throughput at 1000 / (ms per MiB) MiB/s whatever the code does around it.");
+      out.push("");
+      out.push(`- ${line("widget-s3", "raw-xhr-put", "raw XHR PUT")}.`);
+      out.push(`- ${line("widget-multipart", best.pinned, "the best raw slices")}.`);
+      out.push(`- ${line("widget-s3-noverify", "raw-xhr-put", "raw XHR PUT")}.`);
+      const md5Pinned = med("md5", "widget", "pinned");
+      if (md5Pinned) {
+        const send = cpuOf("widget-s3-noverify", "pinned", "browserCpu");
+        const hash = 1000 / md5Pinned;
+        const bound = 1000 / (send + hash);
+        out.push(`- Verification on one core, at best: sending (the widget without verify, ${f2(send)} ms/MiB) + hashing (the MD5 worker alone, ${f0(md5Pinned)} MiB/s = ${f2(hash)} ms/MiB) = ${f2(send + hash)} ms/MiB, so at most ${f0(bound)} MiB/s = ${f2(bound / med("throughput", "raw-xhr-put", "pinned"))} × raw XHR PUT, whatever the overlap: the 0.95 target needs a second core for the browser (or a simulator that does not share the machine).`);
+      }
+      out.push("");
+    }
+  }
+
   out.push(`## MD5 (${r.config.files.md5 / MiB} MiB, the same bytes for every hasher)`);
   out.push("");
   out.push(row(["hasher", ...both((m) => `${m} MiB/s`)]));

@@ -186,16 +186,37 @@ const MEMORY = [
   { id: "raw-xhr-slices-8MiBx4", name: "raw-xhr-slices", args: { partSize: 8 * MiB, parallel: 4 } },
 ];
 
-async function upload(page, c, input, size, md5) {
+/** CPU time (user + system, ms) the processes `pids` have used so far (/proc, USER_HZ = 100). */
+function cpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* exited */ }
+  }
+  return ticks * 10;
+}
+
+async function upload(page, c, input, size, md5, browser) {
   await sim.clearLog();
+  // CPU of every Chromium process (page, workers, network service, browser process) and of the
+  // servers (simulator + backend) over the upload: what each MiB costs, and how busy the
+  // browser's core was (pinned, it has one).
+  const pids = tree(browser.pid);
+  const servers = [...tree(cfg.simPid), ...tree(cfg.backendPid)];
+  const [b0, s0, t0] = [cpuMs(pids), cpuMs(servers), performance.now()];
   const r = await page.eval(`window.bench.run(${JSON.stringify(c.name)}, ${JSON.stringify(input)}, ${JSON.stringify(c.args || {})})`);
+  const [b1, s1, t1] = [cpuMs(pids), cpuMs(servers), performance.now()];
+  const cpu = { browserCpu: (b1 - b0) / (size / MiB), serverCpu: (s1 - s0) / (size / MiB), browserBusy: (b1 - b0) / (t1 - t0) };
   const log = await sim.log();
   const stored = await sim.media(r.check);
   if (md5 && stored.md5 !== md5) throw new Error(`${c.id}: stored md5 ${stored.md5}, file ${md5}`);
   sim.wipe();
   const requests = log.filter((e) => e.method !== "OPTIONS").length;
   const preflights = log.length - requests;
-  return { mibps: size / MiB / (r.bytesMs / 1000), totalMibps: size / MiB / (r.totalMs / 1000), requests, preflights };
+  return { mibps: size / MiB / (r.bytesMs / 1000), totalMibps: size / MiB / (r.totalMs / 1000), requests, preflights, ...cpu };
 }
 
 async function main() {
@@ -229,9 +250,9 @@ async function main() {
         // Rotate the order each run so no contender always follows the same one.
         const order = THROUGHPUT.map((_, i) => THROUGHPUT[(i + run - 1) % THROUGHPUT.length]);
         for (const c of wanted("throughput") ? order : []) {
-          const v = await upload(page, c, "big", cfg.big.size, cfg.big.md5);
+          const v = await upload(page, c, "big", cfg.big.size, cfg.big.md5, browser);
           add("throughput", c.id, mode, v);
-          say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} ${c.id.padEnd(28)} ${v.mibps.toFixed(0).padStart(5)} MiB/s  (${v.requests} requests, ${v.preflights} preflights)`);
+          say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} ${c.id.padEnd(28)} ${v.mibps.toFixed(0).padStart(5)} MiB/s  (${v.requests} requests, ${v.preflights} preflights; CPU per MiB: browser ${v.browserCpu.toFixed(2)} ms, servers ${v.serverCpu.toFixed(2)} ms; browser ${(100 * v.browserBusy).toFixed(0)}% of a core)`);
         }
         for (const kind of wanted("md5") ? MD5 : []) {
           let ms;
@@ -253,7 +274,7 @@ async function main() {
         }
       }
     }
-    result.throughput = summarize(samples.throughput, ["mibps", "totalMibps", "requests", "preflights"]);
+    result.throughput = summarize(samples.throughput, ["mibps", "totalMibps", "requests", "preflights", "browserCpu", "serverCpu", "browserBusy"]);
     result.md5 = summarize(samples.md5, ["mibps"]);
 
     // Resume: a multipart upload reloaded at half way, then the same file chosen again.
@@ -332,7 +353,7 @@ async function main() {
       }, 100);
       let v;
       try {
-        v = await upload(page, c, "huge", cfg.huge.size, null);
+        v = await upload(page, c, "huge", cfg.huge.size, null, browser);
       } finally {
         clearInterval(timer);
       }
