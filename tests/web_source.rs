@@ -53,3 +53,31 @@ fn bad_ranges_are_errors_not_panics() {
         ));
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_body_is_the_blob_itself_only_when_whole_and_of_the_same_type() {
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
+    let untyped = blob_of(&data, "");
+    let whole = source::body(&untyped, 0..10_000, "").unwrap();
+    assert!(
+        js_sys::Object::is(&whole, &untyped),
+        "a whole untyped file goes as it is"
+    );
+    // A typed file never goes as it is where no type is wanted (XHR would add its type).
+    let typed = blob_of(&data, "video/mp4");
+    let body = source::body(&typed, 0..10_000, "").unwrap();
+    assert!(!js_sys::Object::is(&body, &typed));
+    assert_eq!(body.type_(), "");
+    assert_eq!(read(&body).await, data);
+    // ...and does where its own type is the one wanted (a form part).
+    let part = source::body(&typed, 0..10_000, "video/mp4").unwrap();
+    assert!(js_sys::Object::is(&part, &typed));
+    // Part of a file is always a slice, with the type asked for.
+    let some = source::body(&untyped, 1..9_000, "").unwrap();
+    assert!(!js_sys::Object::is(&some, &untyped));
+    assert_eq!(read(&some).await, data[1..9_000]);
+    assert!(matches!(
+        source::body(&untyped, 0..10_001, ""),
+        Err(SourceError::BadRange { .. })
+    ));
+}

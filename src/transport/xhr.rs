@@ -148,7 +148,8 @@ pub fn start(
         Body::Empty => xhr.send().map_err(browser)?,
         Body::Json(text) => xhr.send_with_opt_str(Some(text)).map_err(browser)?,
         Body::Range(range) => {
-            let blob = source::slice(file, range.clone()).map_err(StartError::Source)?;
+            // No type: the s3 link is signed for no `Content-Type`, and XHR adds a Blob's own.
+            let blob = source::body(file, range.clone(), "").map_err(StartError::Source)?;
             xhr.send_with_opt_blob(Some(&blob)).map_err(browser)?
         }
         Body::Form {
@@ -157,8 +158,11 @@ pub fn start(
             filename,
             content_type,
         } => {
-            let part = source::slice_typed(file, range.clone(), content_type)
-                .map_err(StartError::Source)?;
+            // A part with an empty type goes as `application/octet-stream` (HTML's form
+            // encoding), so an untyped `File` can be that part as it is.
+            let as_is = file.type_().is_empty() && content_type == "application/octet-stream";
+            let mime = if as_is { "" } else { content_type.as_str() };
+            let part = source::body(file, range.clone(), mime).map_err(StartError::Source)?;
             let form = FormData::new().map_err(browser)?;
             form.append_with_blob_and_filename(field, &part, filename)
                 .map_err(browser)?;
