@@ -10,6 +10,7 @@ const row = (cells) => `| ${cells.join(" | ")} |`;
 const LABELS = {
   "raw-fetch-put": "raw `fetch` PUT of the `File` (s3 link)",
   "raw-xhr-put": "raw XHR PUT of the `File` (s3 link)",
+  "raw-xhr-put-slice": "raw XHR PUT of `file.slice(0, size, \"\")` (s3 link)",
   "widget-s3": "**widget s3** (defaults: MD5 verify on)",
   "widget-s3-noverify": "widget s3, `verify: false`",
   "widget-multipart": "**widget multipart** (defaults: parallel 4, adaptive parts from 8 MiB, MD5 verify on)",

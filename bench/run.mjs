@@ -17,6 +17,7 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 // BENCH_ONLY=md5,memory (development): only those groups; the report then has gaps.
+// BENCH_CONTENDERS=raw-xhr-put,widget-s3 (development, with BENCH_ONLY): only those uploads.
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
 const wanted = (group) => !only || only.includes(group);
 const started = Date.now();
@@ -167,6 +168,7 @@ const parts = cfg.quick ? [[8, 1], [8, 4], [16, 4]] : [[8, 1], [8, 4], [8, 6], [
 const THROUGHPUT = [
   { id: "raw-fetch-put", name: "raw-fetch-put" },
   { id: "raw-xhr-put", name: "raw-xhr-put" },
+  { id: "raw-xhr-put-slice", name: "raw-xhr-put-slice" },
   { id: "widget-s3", name: "widget", args: { method: "s3" } },
   { id: "widget-s3-noverify", name: "widget", args: { method: "s3", options: { verify: false } } },
   ...parts.map(([size, n]) => ({ id: `raw-xhr-slices-${size}MiBx${n}`, name: "raw-xhr-slices", args: { partSize: size * MiB, parallel: n }, slices: true })),
@@ -178,6 +180,7 @@ const THROUGHPUT = [
   { id: "uppy-xhr-form", name: "uppy-xhr-form" },
   { id: "widget-resumable", name: "widget", args: { method: "resumable" } },
 ];
+const THROUGHPUT_ONLY = only && process.env.BENCH_CONTENDERS ? process.env.BENCH_CONTENDERS.split(",") : null;
 const MD5 = ["read", "read-byob", "widget", "hash-wasm", "hash-wasm-byob", "spark-md5", "md5sum"];
 const MEMORY = [
   { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
@@ -248,7 +251,7 @@ async function main() {
       for (const mode of modes) {
         pin(mode, browser);
         // Rotate the order each run so no contender always follows the same one.
-        const order = THROUGHPUT.map((_, i) => THROUGHPUT[(i + run - 1) % THROUGHPUT.length]);
+        const order = THROUGHPUT.map((_, i) => THROUGHPUT[(i + run - 1) % THROUGHPUT.length]).filter((c) => !THROUGHPUT_ONLY || THROUGHPUT_ONLY.includes(c.id));
         for (const c of wanted("throughput") ? order : []) {
           const v = await upload(page, c, "big", cfg.big.size, cfg.big.md5, browser);
           add("throughput", c.id, mode, v);

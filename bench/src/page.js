@@ -109,6 +109,15 @@ const contenders = {
     return { bytesMs: t, totalMs: t, check: reply.media.key };
   },
 
+  // The same PUT with a `Blob` slice of the whole file (what an uploader gets from `slice()`).
+  async "raw-xhr-put-slice"(file) {
+    const t0 = performance.now();
+    const reply = await create("s3", file);
+    await xhr("PUT", s3Url(reply), file.slice(0, file.size, ""));
+    const t = performance.now() - t0;
+    return { bytesMs: t, totalMs: t, check: reply.media.key };
+  },
+
   async "raw-xhr-slices"(file, { partSize, parallel }) {
     const t0 = performance.now();
     const created = await create("multipart", file);
