@@ -260,25 +260,29 @@ async function main() {
         for (const kind of wanted("md5") ? MD5 : []) {
           let ms;
           let digest;
+          let cpu = null; // browser CPU per MiB (not for md5sum, which runs outside it)
           if (kind === "md5sum") {
             const t0 = process.hrtime.bigint();
             const args = mode === "pinned" ? ["taskset", "-c", "0", "md5sum", cfg.md5.path] : ["md5sum", cfg.md5.path];
             digest = execFileSync(args[0], args.slice(1), { encoding: "utf8" }).slice(0, 32);
             ms = Number(process.hrtime.bigint() - t0) / 1e6;
           } else {
+            const pids = tree(browser.pid);
+            const c0 = cpuMs(pids);
             const r = await page.eval(`window.bench.run("md5", "md5", { kind: ${JSON.stringify(kind)} })`);
+            cpu = (cpuMs(pids) - c0) / (cfg.md5.size / MiB);
             ms = r.bytesMs;
             digest = r.check;
           }
           if (!kind.startsWith("read") && digest !== cfg.md5.md5) throw new Error(`md5 ${kind}: ${digest}, expected ${cfg.md5.md5}`);
-          const v = { mibps: cfg.md5.size / MiB / (ms / 1000) };
+          const v = { mibps: cfg.md5.size / MiB / (ms / 1000), browserCpu: cpu };
           add("md5", kind, mode, v);
-          say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} md5 ${kind.padEnd(24)} ${v.mibps.toFixed(0).padStart(5)} MiB/s`);
+          say(`run ${run}/${cfg.runs} ${mode.padEnd(8)} md5 ${kind.padEnd(24)} ${v.mibps.toFixed(0).padStart(5)} MiB/s${cpu == null ? "" : `  (browser CPU ${cpu.toFixed(2)} ms per MiB)`}`);
         }
       }
     }
     result.throughput = summarize(samples.throughput, ["mibps", "totalMibps", "requests", "preflights", "browserCpu", "serverCpu", "browserBusy"]);
-    result.md5 = summarize(samples.md5, ["mibps"]);
+    result.md5 = summarize(samples.md5, ["mibps", "browserCpu"]);
 
     // Resume: a multipart upload reloaded at half way, then the same file chosen again.
     pin("unpinned", browser);
@@ -385,7 +389,7 @@ function summarize(samples, keys) {
     for (const [mode, vs] of Object.entries(byMode)) {
       if (!vs.length) continue;
       out[id][mode] = { n: vs.length };
-      for (const k of keys) out[id][mode][k] = median(vs.map((v) => v[k]));
+      for (const k of keys) out[id][mode][k] = median(vs.map((v) => v[k]).filter((x) => x != null));
       out[id][mode].all = vs.map((v) => Math.round(v.mibps));
     }
   }
