@@ -226,7 +226,7 @@ async function main() {
   say(`${cfg.quick ? "quick" : "full"} run: ${cfg.runs} run(s) per mode, files ${cfg.big.size / MiB} MiB / ${cfg.huge.size / MiB} MiB / md5 ${cfg.md5.size / MiB} MiB`);
   await buildPage();
   say("bundle sizes (esbuild --minify, gzip -9)");
-  const result = { config: { quick: cfg.quick, runs: cfg.runs, files: { big: cfg.big.size, huge: cfg.huge.size, md5: cfg.md5.size } }, sizes: await sizes() };
+  const result = { config: { quick: cfg.quick, runs: cfg.runs, cpus: cfg.cpus, files: { big: cfg.big.size, huge: cfg.huge.size, md5: cfg.md5.size } }, sizes: await sizes() };
   say(Object.entries(result.sizes).map(([k, v]) => `${k} ${v.gzip ? (v.gzip / 1024).toFixed(1) : "-"} KiB gz`).join(", "));
   result.chromium = execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   result.load = { before: fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ") };

@@ -76,7 +76,12 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let sim_pid = pid_of("jw-platform-sim", &sim_addr)?;
     let backend_pid = pid_of("jw-upload-backend", &backend_addr)?;
 
-    let results = work.join("results.json");
+    // Kept after the run (the work folder is not): the raw figures behind the table.
+    let results = root.join(if quick {
+        "target/bench-results-quick.json"
+    } else {
+        "target/bench-results.json"
+    });
     let markdown = if quick {
         root.join("target/benchmarks-quick.md")
     } else {
@@ -117,7 +122,11 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let table = std::fs::read_to_string(&markdown)
         .map_err(|e| format!("cannot read {}: {e}", markdown.display()))?;
     println!("\n{table}");
-    println!("xtask: wrote {}", markdown.display());
+    println!(
+        "xtask: wrote {} (figures: {})",
+        markdown.display(),
+        results.display()
+    );
     Ok(())
 }
 
