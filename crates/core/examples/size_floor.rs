@@ -112,43 +112,33 @@ mod tests {
 
     const S3_CREDS: &str = r#"{"reply":{"status":200,"headers":[],"body":"{\"status\":\"ok\",\"media\":{\"key\":\"K1\"},\"link\":{\"protocol\":\"http\",\"address\":\"127.0.0.1:4010\",\"path\":\"/u/K1\",\"query\":{\"Expires\":9,\"Signature\":\"s\"}}}"}}"#;
 
+    const S3_PUT: &str = r#"{"reply":{"status":200,"headers":[["ETag","\"ab\""]],"body":""}}"#;
+
+    /// A 1000-byte s3 upload driven by `steps` (after the credentials).
+    fn s3(steps: &str) -> String {
+        let config = r#"{"size":1000,"file_name":"a.mp4","method":"s3"}"#;
+        drive(config, &format!("[{S3_CREDS},{steps}]")).unwrap()
+    }
+
     #[test]
     fn drives_an_s3_upload_to_done() {
-        let script = format!(
-            r#"[{S3_CREDS},
-            {{"reply":{{"status":200,"headers":[["ETag","\"ab\""]],"body":""}}}},
-            {{"digest":"ab"}}]"#
-        );
-        let out = drive(
-            r#"{"size":1000,"file_name":"a.mp4","method":"s3"}"#,
-            &script,
-        )
-        .unwrap();
+        let out = s3(&format!(r#"{S3_PUT},{{"digest":"ab"}}"#));
         assert!(out.contains("\"media_id\":\"K1\""), "{out}");
         assert!(out.ends_with("done"), "{out}");
     }
 
     #[test]
     fn a_wrong_digest_resends_then_fails_and_restore_keeps_going() {
-        let put = r#"{"reply":{"status":200,"headers":[["ETag","\"ab\""]],"body":""}}"#;
-        let script =
-            format!(r#"[{S3_CREDS},"restore",{put},{{"digest":"cd"}},{put},{{"digest":"cd"}}]"#);
-        let out = drive(
-            r#"{"size":1000,"file_name":"a.mp4","method":"s3"}"#,
-            &script,
-        )
-        .unwrap();
+        let out = s3(&format!(
+            r#""restore",{S3_PUT},{{"digest":"cd"}},{S3_PUT},{{"digest":"cd"}}"#
+        ));
         assert!(out.contains("integrity"), "{out}");
         assert!(out.ends_with("failed"), "{out}");
     }
 
     #[test]
     fn cancel_ends_the_upload_and_a_bad_script_is_an_error() {
-        let out = drive(
-            r#"{"size":1000,"method":"s3"}"#,
-            &format!("[{S3_CREDS},\"cancel\"]"),
-        );
-        let out = out.unwrap();
+        let out = s3(r#""cancel""#);
         assert!(out.contains("\"cancelled\""), "{out}");
         assert!(out.ends_with("failed"), "{out}");
         assert!(drive(r#"{"size":1000}"#, r#"[{"nope":1}]"#).is_err());
