@@ -667,3 +667,130 @@ async fn an_expired_form_token_is_renewed_through_the_backend() {
     );
     assert!(!id.is_empty());
 }
+
+/// An uploader whose listener for `event` calls `act` on it the first time it fires (the
+/// listener holds the uploader, as a page's closure would).
+fn acting_from_first(
+    up: &Rc<Uploader>,
+    event: &str,
+    act: fn(&Uploader),
+) -> Closure<dyn FnMut(web_sys::CustomEvent)> {
+    let weak = Rc::downgrade(up);
+    let mut done = false;
+    let cb = Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |_e: web_sys::CustomEvent| {
+        if std::mem::replace(&mut done, true) {
+            return;
+        }
+        if let Some(up) = weak.upgrade() {
+            act(&up);
+        }
+    });
+    up.add_event_listener(event, cb.as_ref().unchecked_ref())
+        .unwrap();
+    cb
+}
+
+#[wasm_bindgen_test]
+async fn cancel_from_the_first_statechange_listener_stops_the_upload() {
+    clear_faults().await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(json!({})).await;
+    let up = Rc::new(h.up);
+    let _cb = acting_from_first(&up, "statechange", |u| u.cancel());
+    let file = file_of(&bytes(300_000, 14), "clip.mp4", "video/mp4");
+    let err = settle(up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "s3" }))),
+    ))
+    .await
+    .expect_err("cancelled from the first statechange, the upload must not finish");
+    assert_eq!(field(&err, "code").as_string().unwrap(), "cancelled");
+    assert_eq!(up.requests_in_flight(), 0);
+    sleep(800).await;
+    let log = sim_json("GET", "/_sim/log", None).await;
+    let sent: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["path"].as_str().unwrap_or("").starts_with("/_sim"))
+        .collect();
+    assert!(sent.is_empty(), "nothing reaches the platform: {sent:?}");
+}
+
+#[wasm_bindgen_test]
+async fn pause_from_the_first_statechange_listener_holds_until_resume() {
+    clear_faults().await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(json!({})).await;
+    let up = Rc::new(h.up);
+    let _cb = acting_from_first(&up, "statechange", |u| u.pause());
+    let data = bytes(400_000, 15);
+    let file = file_of(&data, "clip.mp4", "video/mp4");
+    let promise = up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "s3" }))),
+    );
+    sleep(800).await;
+    let log = sim_json("GET", "/_sim/log", None).await;
+    let bodies = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "s3")
+        .count();
+    assert_eq!(
+        bodies, 0,
+        "paused from the first listener, no body is sent: {log}"
+    );
+    assert!(
+        h.seen
+            .borrow()
+            .progress
+            .iter()
+            .all(|&(loaded, _)| loaded == 0.0),
+        "no bytes while paused"
+    );
+    up.resume();
+    let result = settle(promise).await.unwrap();
+    let id = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(
+        stored(&id).await["md5"].as_str(),
+        Some(md5_hex(&data).as_str())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn pause_from_the_first_progress_listener_holds_until_resume() {
+    clear_faults().await;
+    let h = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
+    let up = Rc::new(h.up);
+    let _cb = acting_from_first(&up, "progress", |u| u.pause());
+    let data = bytes(11 * MIB, 16);
+    let file = file_of(&data, "clip.mp4", "video/mp4");
+    let promise = up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "multipart" }))),
+    );
+    for _ in 0..100 {
+        if !h.seen.borrow().progress.is_empty() {
+            break;
+        }
+        sleep(50).await;
+    }
+    sleep(300).await;
+    assert_eq!(up.requests_in_flight(), 0, "paused: nothing in flight");
+    let seen = h.seen.borrow().progress.len();
+    sleep(500).await;
+    assert_eq!(
+        h.seen.borrow().progress.len(),
+        seen,
+        "no progress while paused"
+    );
+    up.resume();
+    let result = settle(promise).await.unwrap();
+    let id = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(
+        stored(&id).await["md5"].as_str(),
+        Some(md5_hex(&data).as_str())
+    );
+}
