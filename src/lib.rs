@@ -8,6 +8,7 @@ pub mod api;
 pub mod driver;
 pub mod md5;
 pub mod probe;
+pub mod session;
 pub mod source;
 pub mod store;
 pub mod timer;

@@ -194,26 +194,3 @@ pub async fn remove(key: &str) -> Result<(), String> {
     let k = JsValue::from_str(key);
     with_store(IdbTransactionMode::Readwrite, |s| s.delete(&k), |_| ()).await
 }
-
-/// Starts an upload of `file` with `cfg`, or continues the one stored for the same file (same
-/// fingerprint) after a reload. Returns the engine, the record key to save progress under, and
-/// whether it was restored. The size and method limits are checked first, before any read.
-pub async fn new_or_restored(
-    cfg: jw_upload_core::Config,
-    file: &File,
-) -> Result<(jw_upload_core::Upload, Option<String>, bool), jw_upload_core::UploadError> {
-    use jw_upload_core::{Snapshot, Upload};
-    let fresh = Upload::new(cfg.clone(), timer::now())?;
-    let Ok(key) = fingerprint(file).await else {
-        return Ok((fresh, None, false));
-    };
-    let record = load(&key).await.ok().flatten();
-    let restored = record
-        .and_then(|r| serde_json::from_str::<Snapshot>(&r.snapshot).ok())
-        .filter(|snap| snap.method == fresh.method())
-        .and_then(|snap| Upload::restore(cfg, snap, timer::now()).ok());
-    Ok(match restored {
-        Some(up) => (up, Some(key), true),
-        None => (fresh, Some(key), false),
-    })
-}

@@ -7,6 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::types::UploadPromise;
+use crate::session::Refused;
 
 /// Converts a serde value to a plain JS value (objects, not Maps).
 pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
@@ -73,4 +74,13 @@ pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(name: &str) -> Option<T
 
 pub(crate) fn reject(e: JsValue) -> UploadPromise {
     Promise::reject(&e).unchecked_into()
+}
+
+/// Why an upload did not start, as the JS `Error` the Promise rejects with.
+pub(crate) fn refused_js(r: &Refused) -> JsValue {
+    match r {
+        Refused::Usage { code, message } => usage_error(code, message),
+        Refused::Upload(e) => js_error(e),
+        Refused::Js(v) => v.clone(),
+    }
 }

@@ -10,27 +10,26 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
-use jw_upload_core::{link::Resource, Config, Method, UploadError};
+use jw_upload_core::UploadError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Blob, EventTarget};
+use web_sys::EventTarget;
 
 pub use js::{js_error, to_js};
-pub(crate) use options::{configure, credential_source};
 pub use types::*;
 
-use crate::driver::{Driver, UploadInfo};
+use crate::driver::Driver;
 use crate::md5::Md5Worker;
-use crate::timer;
-use crate::{probe, store};
+use crate::session::{self, Prepared, Refused, Settings};
+use crate::store;
 use events::make_sink;
-use js::{get, get_str, reject, usage_error};
-use options::{plan_file, resolve_source, Prepared};
+use js::{get, get_str, refused_js, reject, usage_error};
+use options::{file_settings_of, metadata_of, settings_of};
 
 pub(crate) type Settle = Rc<RefCell<Option<(Function, Function)>>>;
 
 pub(crate) struct Shared {
-    options: JsValue,
+    settings: Settings,
     target: EventTarget,
     driver: RefCell<Option<Driver>>,
     /// Set while an upload is being prepared (file handle, checks, resume lookup); `cancel()`
@@ -62,7 +61,7 @@ impl Uploader {
         let target = EventTarget::new()?;
         Ok(Uploader {
             shared: Rc::new(Shared {
-                options,
+                settings: settings_of(&options),
                 target,
                 driver: RefCell::new(None),
                 starting: RefCell::new(None),
@@ -78,59 +77,26 @@ impl Uploader {
     /// interrupted (same name, size, date and first/last 64 KiB) continues it.
     pub fn upload(&self, source: UploadSource, options: Option<UploadOptions>) -> UploadPromise {
         let opts: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
+        let file_settings = match file_settings_of(&opts) {
+            Ok(f) => f,
+            Err(e) => return reject(refused_js(&e)),
+        };
         let source: JsValue = source.into();
         let shared = self.shared.clone();
-        self.start(move |cancelled| async move {
-            let (file, handle) = resolve_source(source).await?;
-            let (mut cfg, info) = plan_file(&file, &opts)?;
-            configure(&shared.options, &mut cfg);
-            if cfg.verify && shared.md5_worker().is_none() {
-                cfg.verify = false;
-            }
-            let check_duration = cfg.resource == Resource::Video
-                && cfg.method != Some(Method::Fetch)
-                && probe::is_media(&file);
-            // Limits first (no read, no request), then the 2-second rule, then resume.
-            jw_upload_core::Upload::new(cfg.clone(), timer::now()).map_err(|e| js_error(&e))?;
-            if check_duration {
-                let seconds = probe::video_duration(&file).await;
-                jw_upload_core::check_duration(seconds).map_err(|e| js_error(&e))?;
-            }
-            let (upload, key, _restored) = store::new_or_restored(cfg, &file)
-                .await
-                .map_err(|e| js_error(&e))?;
-            if cancelled.get() {
-                return Err(js_error(&UploadError::cancelled()));
-            }
-            Ok((
-                upload,
-                Some(file.unchecked_into::<Blob>()),
-                info,
-                key,
-                handle,
-            ))
+        self.start(move || async move {
+            session::prepare(source, &shared.settings, &file_settings, || {
+                shared.md5_worker()
+            })
+            .await
         })
     }
 
     /// Asks the platform to fetch `url` itself (a fetch upload); resolves like `upload`.
     #[wasm_bindgen(js_name = importUrl)]
     pub fn import_url(&self, url: String, metadata: JsValue) -> UploadPromise {
-        let metadata = serde_wasm_bindgen::from_value(metadata)
-            .ok()
-            .filter(|v: &serde_json::Value| v.is_object())
-            .unwrap_or_else(|| serde_json::json!({ "title": url }));
-        let info = UploadInfo {
-            metadata,
-            download_url: Some(url.clone()),
-            ..UploadInfo::default()
-        };
         let shared = self.shared.clone();
-        self.start(move |_| async move {
-            let mut cfg = Config::fetch(url);
-            configure(&shared.options, &mut cfg);
-            let upload =
-                jw_upload_core::Upload::new(cfg, timer::now()).map_err(|e| js_error(&e))?;
-            Ok((upload, None, info, None, None))
+        self.start(move || async move {
+            session::prepare_import(url, &shared.settings, metadata_of(metadata))
         })
     }
 
@@ -231,8 +197,8 @@ impl Uploader {
     /// returns; the Promise settles with the upload's outcome.
     fn start<F, Fut>(&self, prepare: F) -> UploadPromise
     where
-        F: FnOnce(Rc<Cell<bool>>) -> Fut + 'static,
-        Fut: std::future::Future<Output = Result<Prepared, JsValue>> + 'static,
+        F: FnOnce() -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<Prepared, Refused>> + 'static,
     {
         let shared = &self.shared;
         if shared.driver.borrow().is_some() || shared.starting.borrow().is_some() {
@@ -255,36 +221,21 @@ impl Uploader {
         // FinalizationRegistry), which must not stop the upload.
         let shared = shared.clone();
         spawn_local(async move {
-            let prepared = prepare(cancelled.clone()).await;
+            let prepared = prepare().await;
             shared.starting.borrow_mut().take();
-            let (upload, file, info, key, handle) = match prepared {
+            let prepared = match prepared {
                 Ok(p) if !cancelled.get() => p,
                 Ok(_) => {
                     settle_with(&settle, Err(js_error(&UploadError::cancelled())));
                     return;
                 }
                 Err(e) => {
-                    settle_with(&settle, Err(e));
+                    settle_with(&settle, Err(refused_js(&e)));
                     return;
                 }
             };
-            let md5 = if upload.config().verify && file.is_some() {
-                shared.md5_worker()
-            } else {
-                None
-            };
             let sink = make_sink(shared.clone(), settle);
-            let driver = Driver::start(
-                upload,
-                file,
-                info,
-                credential_source(&shared.options),
-                md5,
-                sink,
-            );
-            if let Some(key) = key {
-                driver.persist_to(key, handle);
-            }
+            let driver = prepared.start(shared.settings.creds.clone(), sink);
             *shared.driver.borrow_mut() = Some(driver);
         });
         promise.unchecked_into()

@@ -1,10 +1,13 @@
 //! The widget's options: what the `<jw-upload>` attributes (or a Rust caller) configure.
 
 use jw_upload_core::link::Resource;
+use std::time::Duration;
+
 use jw_upload_core::Method;
-use wasm_bindgen::JsValue;
 
 use super::labels::Labels;
+use crate::driver::CredentialSource;
+use crate::session::Settings;
 
 /// Everything the widget is configured with. Built from the element's attributes by
 /// [`WidgetOptions::set_attribute`], or directly from Rust.
@@ -162,32 +165,25 @@ impl WidgetOptions {
         }
     }
 
-    /// `UploaderOptions` for the JS API's option readers (`endpoint`, `headers`,
-    /// `withCredentials`, `statusEndpoint`, `uploadApiBase`, `parallel`, `stallTimeout`), so
-    /// both paths configure uploads alike.
-    pub fn uploader_options(&self, csrf_token: Option<&str>) -> JsValue {
-        let mut o = serde_json::json!({ "endpoint": self.endpoint });
-        if let Some(obj) = o.as_object_mut() {
-            if let Some(t) = csrf_token {
-                obj.insert("headers".into(), serde_json::json!({ "X-CSRF-Token": t }));
-            }
-            if self.with_credentials {
-                obj.insert("withCredentials".into(), true.into());
-            }
-            if let Some(s) = &self.status_endpoint {
-                obj.insert("statusEndpoint".into(), s.clone().into());
-            }
-            if let Some(s) = &self.upload_api_base {
-                obj.insert("uploadApiBase".into(), s.clone().into());
-            }
-            if let Some(n) = self.parallel {
-                obj.insert("parallel".into(), n.into());
-            }
-            if let Some(n) = self.stall_timeout {
-                obj.insert("stallTimeout".into(), n.into());
-            }
+    /// The uploader settings these options make (the CSRF token sent as `X-CSRF-Token`):
+    /// the same typed settings the JS API parses from `UploaderOptions`.
+    pub fn settings(&self, csrf_token: Option<&str>) -> Settings {
+        let creds = CredentialSource::Endpoint {
+            url: self.endpoint.clone(),
+            headers: csrf_token
+                .map(|t| vec![("X-CSRF-Token".to_owned(), t.to_owned())])
+                .unwrap_or_default(),
+            include_cookies: self.with_credentials,
+        };
+        Settings {
+            upload_api_base: self.upload_api_base.clone(),
+            parallel: self.parallel.map(|n| n as usize),
+            stall_timeout: self
+                .stall_timeout
+                .map(|ms| Duration::from_millis(u64::from(ms))),
+            status_endpoint: self.status_endpoint.clone(),
+            ..Settings::new(creds)
         }
-        crate::api::to_js(&o)
     }
 }
 

@@ -5,16 +5,17 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use jw_upload_core::link::Resource;
-use jw_upload_core::{Config, Upload};
 use leptos::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{Blob, File};
 
 use super::announcer::Announcer;
 use super::item::{Item, Phase, Progress};
 use super::options::WidgetOptions;
-use crate::driver::{Driver, UploadInfo};
+use crate::driver::Driver;
 use crate::md5::Md5Worker;
-use crate::{api, source, timer};
+use crate::session::{self, FileSettings};
+use crate::{source, timer};
 use csrf::Csrf;
 
 mod csrf;
@@ -234,66 +235,48 @@ impl Queue {
             .flatten()
     }
 
+    /// Prepares the item's upload through the one start path (limits, the 2-second rule,
+    /// resume after a reload), then drives it, unless it was cancelled meanwhile.
     fn launch(&self, item: Item, run: u32, token: Option<String>) {
-        let opts = self.options.get_untracked();
-        let js_opts = opts.uploader_options(token.as_deref());
+        let settings = self
+            .options
+            .with_untracked(|o| o.settings(token.as_deref()));
         let file = self.local.with_value(|l| l.files.get(&item.id).cloned());
-        let resource = (item.resource != Resource::Video)
-            .then(|| serde_json::to_value(item.resource).ok())
-            .flatten()
-            .and_then(|v| v.as_str().map(str::to_owned));
-        let (mut cfg, info) = match (&file, &item.url) {
-            (Some(f), _) => {
-                let blob: &Blob = f.as_ref();
-                let size = source::size_of(blob);
-                let info = UploadInfo {
-                    name: f.name(),
-                    size,
-                    content_type: blob.type_(),
-                    metadata: serde_json::json!({ "title": f.name() }),
-                    resource,
-                    video_key: item.video_key.clone(),
-                    download_url: None,
-                };
-                (Config::new(size, f.name(), blob.type_()), info)
+        let following = settings.status_endpoint.is_some();
+        let queue = *self;
+        spawn_local(async move {
+            let prepared = match (file, &item.url) {
+                (Some(file), _) => {
+                    let file_settings = FileSettings {
+                        method: item.requested,
+                        resource: (item.resource != Resource::Video).then_some(item.resource),
+                        metadata: None,
+                        video_key: item.video_key.clone(),
+                    };
+                    let md5 = || queue.md5_worker();
+                    session::prepare(file.into(), &settings, &file_settings, md5).await
+                }
+                (None, Some(url)) => session::prepare_import(url.clone(), &settings, None),
+                (None, None) => return queue.fail(&item, "the file is gone".into()),
+            };
+            let current = queue
+                .local
+                .try_with_value(|l| l.runs.get(&item.id).copied());
+            if current != Some(Some(run))
+                || item.phase.try_with_untracked(Phase::is_over) != Some(false)
+            {
+                return;
             }
-            (None, Some(url)) => {
-                let info = UploadInfo {
-                    metadata: serde_json::json!({ "title": url }),
-                    download_url: Some(url.clone()),
-                    ..UploadInfo::default()
-                };
-                (Config::fetch(url.clone()), info)
-            }
-            (None, None) => return self.fail(&item, "the file is gone".into()),
-        };
-        if item.url.is_none() {
-            cfg.method = item.requested;
-        }
-        cfg.resource = item.resource;
-        api::configure(&js_opts, &mut cfg);
-        let following = cfg.status.is_some();
-        let md5 = if cfg.verify && file.is_some() {
-            self.md5_worker()
-        } else {
-            None
-        };
-        if md5.is_none() {
-            cfg.verify = false;
-        }
-        let upload = match Upload::new(cfg, timer::now()) {
-            Ok(u) => u,
-            Err(e) => return self.fail(&item, e.message),
-        };
-        let sink = self.sink(item.clone(), run, following);
-        let creds = api::credential_source(&js_opts);
-        let blob = file.map(Blob::from);
-        let driver = Driver::start(upload, blob, info, creds, md5, sink);
-        if self.run_of(item.id) == run && !item.phase.with_untracked(Phase::is_over) {
-            self.local.update_value(|l| {
+            let prepared = match prepared {
+                Ok(p) => p,
+                Err(e) => return queue.fail(&item, e.message()),
+            };
+            let sink = queue.sink(item.clone(), run, following);
+            let driver = prepared.start(settings.creds, sink);
+            queue.local.try_update_value(|l| {
                 l.drivers.insert(item.id, Rc::new(driver));
             });
-        }
+        });
     }
 
     fn driver(&self, id: u32) -> Option<Rc<Driver>> {
