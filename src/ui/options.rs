@@ -216,4 +216,24 @@ mod tests {
         o.set_attribute("with-credentials", None);
         assert!(!o.with_credentials);
     }
+
+    /// The element class (js/jw-upload-element.js) observes exactly [`ATTRIBUTES`], in order.
+    #[test]
+    fn the_element_observes_the_same_attributes() {
+        let js = include_str!("../../js/jw-upload-element.js");
+        let list = js
+            .split_once("const ATTRIBUTES = [")
+            .and_then(|(_, rest)| rest.split_once("];"))
+            .map(|(list, _)| list)
+            .unwrap_or_default();
+        let names: Vec<&str> = list
+            .split(',')
+            .map(|n| n.trim().trim_matches('"'))
+            .filter(|n| !n.is_empty())
+            .collect();
+        assert_eq!(
+            names, ATTRIBUTES,
+            "js/jw-upload-element.js and ATTRIBUTES differ"
+        );
+    }
 }
