@@ -160,8 +160,8 @@ impl Uploader {
     }
 
     /// Listens to `progress`, `statechange`, `retry`, `stalled`, `partcomplete`,
-    /// `processing`, `ready`, `success`, `error`.
-    #[wasm_bindgen(js_name = addEventListener)]
+    /// `processing`, `ready`, `success`, `error` (typed by `UploaderEventMap` in the `.d.ts`).
+    #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(&self, kind: &str, listener: &Listener) -> Result<(), JsValue> {
         self.shared
             .target
@@ -169,7 +169,7 @@ impl Uploader {
     }
 
     /// Removes a listener.
-    #[wasm_bindgen(js_name = removeEventListener)]
+    #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
     pub fn remove_event_listener(&self, kind: &str, listener: &Listener) -> Result<(), JsValue> {
         self.shared
             .target

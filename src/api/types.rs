@@ -95,6 +95,14 @@ export interface UploaderEventMap {
   success: CustomEvent<UploadResult>;
   error: CustomEvent<Error & UploadErrorFields>;
 }
+
+/** The uploader's listeners, typed by event name (merged into the `Uploader` class). */
+export interface Uploader {
+  /** Listens to `progress`, `statechange`, `retry`, `stalled`, `partcomplete`, `processing`, `ready`, `success`, `error`. */
+  addEventListener<K extends keyof UploaderEventMap>(kind: K, listener: (event: UploaderEventMap[K]) => void): void;
+  /** Removes a listener. */
+  removeEventListener<K extends keyof UploaderEventMap>(kind: K, listener: (event: UploaderEventMap[K]) => void): void;
+}
 "#;
 
 #[wasm_bindgen]

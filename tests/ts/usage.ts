@@ -18,11 +18,14 @@ export async function uploadOne(file: File): Promise<string> {
     parallel: 4,
   };
   const up = new Uploader(options);
-  up.addEventListener("progress", (e: CustomEvent) => {
-    const p = e.detail as ProgressDetail;
+  up.addEventListener("progress", (e) => {
+    const p: ProgressDetail = e.detail;
     const percent: number = (100 * p.loaded) / p.total;
     console.log(percent.toFixed(1), p.bytesPerSecond ?? 0, p.eta ?? Infinity);
   });
+  up.addEventListener("retry", (e) => console.log(`retry ${e.detail.attempt} in ${e.detail.delay} ms`));
+  up.addEventListener("success", (e) => console.log(e.detail.mediaId, e.detail.md5 ?? ""));
+  up.addEventListener("error", (e) => console.log(e.detail.code, e.detail.retryable));
   try {
     const result: UploadResult = await up.upload(file, { method: "auto", metadata: { title: file.name } });
     const id: string = result.mediaId;
@@ -65,4 +68,8 @@ export function misuse(up: Uploader, file: File): void {
   void up.upload(new Blob(["x"]));
   // @ts-expect-error: results carry no secret or token
   void up.upload(file).then((r) => r.uploadToken);
+  // @ts-expect-error: no such event
+  up.addEventListener("finished", () => {});
+  // @ts-expect-error: a progress detail has no mediaId
+  up.addEventListener("progress", (e) => e.detail.mediaId);
 }
