@@ -115,7 +115,8 @@ const SAVE_EVERY_MS: u64 = 1000;
 type BrowserListener = (web_sys::EventTarget, &'static str, Closure<dyn FnMut()>);
 
 impl Driver {
-    /// Starts driving `upload`, reading bodies from `file`.
+    /// Starts driving `upload`, reading bodies from `file`. Nothing is sent and no event reaches
+    /// `sink` before this returns (the first drain is queued as a microtask).
     pub fn start(
         upload: Upload,
         file: Option<Blob>,
@@ -143,10 +144,18 @@ impl Driver {
         });
         listen_browser(&rc);
         let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
-        if !online {
-            with(&Rc::downgrade(&rc), |u, now| u.set_online(false, now));
+        if let (false, Ok(mut me)) = (online, rc.try_borrow_mut()) {
+            me.upload.set_online(false, timer::now());
         }
-        pump(&rc);
+        // The first drain runs in a microtask, not here: page code (the first `statechange` or
+        // `progress` listener) never runs before the caller holds the driver, so a `cancel()`
+        // or `pause()` from it reaches this upload.
+        let weak = Rc::downgrade(&rc);
+        spawn_local(async move {
+            if let Some(rc) = weak.upgrade() {
+                pump(&rc);
+            }
+        });
         Driver(rc)
     }
 
