@@ -95,6 +95,12 @@ async fn clear_faults() {
     sim_json("DELETE", "/_sim/faults", None).await;
 }
 
+/// How many requests of the simulator's `log` went to `target`.
+fn logged(log: &Value, target: &str) -> usize {
+    log.as_array()
+        .map_or(0, |a| a.iter().filter(|e| e["target"] == target).count())
+}
+
 /// The simulator's record of what it stored for `key`.
 async fn stored(key: &str) -> Value {
     sim_json("GET", &format!("/_sim/media/{key}"), None).await
@@ -192,6 +198,29 @@ fn assert_progress_honest(h: &Harness) {
         assert!(loaded >= last, "progress went back: {last} -> {loaded}");
         assert!(loaded <= total, "progress {loaded} over total {total}");
         last = loaded;
+    }
+}
+
+/// Awaits the upload and checks the simulator stored exactly `data`; returns the media id.
+async fn expect_stored(promise: jw_upload::api::UploadPromise, data: &[u8]) -> String {
+    let result = settle(promise)
+        .await
+        .unwrap_or_else(|e| panic!("upload failed: {:?}", field(&e, "message")));
+    let id = field(&result, "mediaId").as_string().unwrap();
+    assert_eq!(
+        stored(&id).await["md5"].as_str(),
+        Some(md5_hex(data).as_str())
+    );
+    id
+}
+
+/// Waits (up to 5 s) until the harness has seen a progress event.
+async fn until_progress(seen: &RefCell<Seen>) {
+    for _ in 0..100 {
+        if !seen.borrow().progress.is_empty() {
+            break;
+        }
+        sleep(50).await;
     }
 }
 
@@ -354,12 +383,7 @@ async fn expired_part_link_is_renewed_without_resending_done_parts() {
         .collect();
     // 4 parts, one refused as expired and sent again: 5 PUTs, and part 1 only once.
     assert_eq!(puts.len(), 5, "part PUTs: {puts:?}");
-    let lists = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["target"] == "parts_list")
-        .count();
+    let lists = logged(&log, "parts_list");
     assert!(
         lists >= 2,
         "the expiry must have been answered by a fresh listing"
@@ -380,12 +404,7 @@ async fn pause_then_resume_completes() {
         Some(options(json!({ "method": "multipart" }))),
     );
     // Wait until bytes flow, then pause.
-    for _ in 0..100 {
-        if !h.seen.borrow().progress.is_empty() {
-            break;
-        }
-        sleep(50).await;
-    }
+    until_progress(&h.seen).await;
     h.up.pause();
     assert_eq!(
         h.up.requests_in_flight(),
@@ -405,12 +424,7 @@ async fn pause_then_resume_completes() {
     );
     clear_faults().await;
     h.up.resume();
-    let result = settle(promise).await.unwrap();
-    let id = field(&result, "mediaId").as_string().unwrap();
-    assert_eq!(
-        stored(&id).await["md5"].as_str(),
-        Some(md5_hex(&data).as_str())
-    );
+    expect_stored(promise, &data).await;
     assert_progress_honest(&h);
 }
 
@@ -426,12 +440,7 @@ async fn cancel_leaves_no_request_running() {
         file.unchecked_into(),
         Some(options(json!({ "method": "resumable" }))),
     );
-    for _ in 0..100 {
-        if !h.seen.borrow().progress.is_empty() {
-            break;
-        }
-        sleep(50).await;
-    }
+    until_progress(&h.seen).await;
     h.up.cancel();
     assert_eq!(h.up.requests_in_flight(), 0);
     let err = settle(promise).await.unwrap_err();
@@ -668,14 +677,21 @@ async fn an_expired_form_token_is_renewed_through_the_backend() {
     assert!(!id.is_empty());
 }
 
-/// An uploader whose listener for `event` calls `act` on it the first time it fires (the
-/// listener holds the uploader, as a page's closure would).
-fn acting_from_first(
-    up: &Rc<Uploader>,
-    event: &str,
-    act: fn(&Uploader),
-) -> Closure<dyn FnMut(web_sys::CustomEvent)> {
-    let weak = Rc::downgrade(up);
+/// An uploader (faults and the simulator's log cleared first) whose listener for `event` calls
+/// `act` on it the first time it fires (the listener holds the uploader, as a page's closure
+/// would).
+struct Acting {
+    up: Rc<Uploader>,
+    seen: Rc<RefCell<Seen>>,
+    _listeners: Vec<Closure<dyn FnMut(web_sys::CustomEvent)>>,
+}
+
+async fn acting_from_first(extra: Value, event: &str, act: fn(&Uploader)) -> Acting {
+    clear_faults().await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(extra).await;
+    let up = Rc::new(h.up);
+    let weak = Rc::downgrade(&up);
     let mut done = false;
     let cb = Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |_e: web_sys::CustomEvent| {
         if std::mem::replace(&mut done, true) {
@@ -687,16 +703,18 @@ fn acting_from_first(
     });
     up.add_event_listener(event, cb.as_ref().unchecked_ref())
         .unwrap();
-    cb
+    let mut listeners = h._listeners;
+    listeners.push(cb);
+    Acting {
+        up,
+        seen: h.seen,
+        _listeners: listeners,
+    }
 }
 
 #[wasm_bindgen_test]
 async fn cancel_from_the_first_statechange_listener_stops_the_upload() {
-    clear_faults().await;
-    sim_json("DELETE", "/_sim/log", None).await;
-    let h = uploader(json!({})).await;
-    let up = Rc::new(h.up);
-    let _cb = acting_from_first(&up, "statechange", |u| u.cancel());
+    let Acting { up, .. } = acting_from_first(json!({}), "statechange", |u| u.cancel()).await;
     let file = file_of(&bytes(300_000, 14), "clip.mp4", "video/mp4");
     let err = settle(up.upload(
         file.unchecked_into(),
@@ -719,11 +737,8 @@ async fn cancel_from_the_first_statechange_listener_stops_the_upload() {
 
 #[wasm_bindgen_test]
 async fn pause_from_the_first_statechange_listener_holds_until_resume() {
-    clear_faults().await;
-    sim_json("DELETE", "/_sim/log", None).await;
-    let h = uploader(json!({})).await;
-    let up = Rc::new(h.up);
-    let _cb = acting_from_first(&up, "statechange", |u| u.pause());
+    let h = acting_from_first(json!({}), "statechange", |u| u.pause()).await;
+    let up = &h.up;
     let data = bytes(400_000, 15);
     let file = file_of(&data, "clip.mp4", "video/mp4");
     let promise = up.upload(
@@ -732,12 +747,7 @@ async fn pause_from_the_first_statechange_listener_holds_until_resume() {
     );
     sleep(800).await;
     let log = sim_json("GET", "/_sim/log", None).await;
-    let bodies = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["target"] == "s3")
-        .count();
+    let bodies = logged(&log, "s3");
     assert_eq!(
         bodies, 0,
         "paused from the first listener, no body is sent: {log}"
@@ -751,32 +761,21 @@ async fn pause_from_the_first_statechange_listener_holds_until_resume() {
         "no bytes while paused"
     );
     up.resume();
-    let result = settle(promise).await.unwrap();
-    let id = field(&result, "mediaId").as_string().unwrap();
-    assert_eq!(
-        stored(&id).await["md5"].as_str(),
-        Some(md5_hex(&data).as_str())
-    );
+    expect_stored(promise, &data).await;
 }
 
 #[wasm_bindgen_test]
 async fn pause_from_the_first_progress_listener_holds_until_resume() {
-    clear_faults().await;
-    let h = uploader(json!({ "partSize": 5 * MIB, "parallel": 1 })).await;
-    let up = Rc::new(h.up);
-    let _cb = acting_from_first(&up, "progress", |u| u.pause());
+    let extra = json!({ "partSize": 5 * MIB, "parallel": 1 });
+    let h = acting_from_first(extra, "progress", |u| u.pause()).await;
+    let up = &h.up;
     let data = bytes(11 * MIB, 16);
     let file = file_of(&data, "clip.mp4", "video/mp4");
     let promise = up.upload(
         file.unchecked_into(),
         Some(options(json!({ "method": "multipart" }))),
     );
-    for _ in 0..100 {
-        if !h.seen.borrow().progress.is_empty() {
-            break;
-        }
-        sleep(50).await;
-    }
+    until_progress(&h.seen).await;
     sleep(300).await;
     assert_eq!(up.requests_in_flight(), 0, "paused: nothing in flight");
     let seen = h.seen.borrow().progress.len();
@@ -787,10 +786,5 @@ async fn pause_from_the_first_progress_listener_holds_until_resume() {
         "no progress while paused"
     );
     up.resume();
-    let result = settle(promise).await.unwrap();
-    let id = field(&result, "mediaId").as_string().unwrap();
-    assert_eq!(
-        stored(&id).await["md5"].as_str(),
-        Some(md5_hex(&data).as_str())
-    );
+    expect_stored(promise, &data).await;
 }
