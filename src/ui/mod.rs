@@ -4,8 +4,9 @@
 //! progress, a limit on files uploading at once, and a polite live region.
 //!
 //! Use [`UploadWidget`] in a Leptos app, or the `<jw-upload>` element (`js/jw-upload-element.js`),
-//! which mounts it through [`element::mount_upload_widget`]. Uploads run through the crate's
-//! [`Driver`](crate::driver::Driver), configured like the JS `Uploader`.
+//! which mounts it through [`element::mount_upload_widget`]. Uploads start by the same path as
+//! the JS `Uploader` ([`session::prepare`](crate::session::prepare): limits, the 2-second rule,
+//! resume after a reload) and run through the crate's [`Driver`](crate::driver::Driver).
 
 pub mod announcer;
 pub mod drop_zone;

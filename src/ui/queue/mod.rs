@@ -1,5 +1,6 @@
 //! `use_upload_queue`: the queue behind the widget. It holds the items, starts at most
-//! `parallel_files` of them at once, and drives each through the crate's [`Driver`].
+//! `parallel_files` of them at once, prepares each through [`session::prepare`] (the JS API's
+//! start path) and drives it through the crate's [`Driver`].
 
 use std::collections::HashMap;
 use std::rc::Rc;
