@@ -714,7 +714,9 @@ async fn acting_from_first(extra: Value, event: &str, act: fn(&Uploader)) -> Act
 
 #[wasm_bindgen_test]
 async fn cancel_from_the_first_statechange_listener_stops_the_upload() {
-    let Acting { up, .. } = acting_from_first(json!({}), "statechange", |u| u.cancel()).await;
+    // The listeners live as long as `h`.
+    let h = acting_from_first(json!({}), "statechange", |u| u.cancel()).await;
+    let up = &h.up;
     let file = file_of(&bytes(300_000, 14), "clip.mp4", "video/mp4");
     let err = settle(up.upload(
         file.unchecked_into(),
