@@ -80,7 +80,7 @@ pub struct Config {
     /// Abort a request after this long without progress or reply.
     #[serde(with = "crate::time::ms")]
     pub stall_timeout: Duration,
-    /// Check what the server stored against MD5s the driver computes (`NeedDigest` events).
+    /// Check what the server stored against MD5s the driver computes (`Task::Digest`).
     pub verify: bool,
     /// Redirect parameters for form and resumable uploads.
     pub redirect: Redirect,

@@ -5,7 +5,7 @@
 pub mod servers;
 
 use jw_upload_core::{
-    Body, Config, Event, FailureKind, Millis, Request, RequestId, Response, State, Upload,
+    Body, Config, Event, FailureKind, Millis, Request, RequestId, Response, State, Task, Upload,
 };
 use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
@@ -116,6 +116,8 @@ pub struct Harness<S: Server> {
     pub now: Millis,
     pub sent: Vec<Sent>,
     pub events: Vec<Event>,
+    /// The driver's tasks, in order.
+    pub tasks: Vec<Task>,
     pub aborted: Vec<RequestId>,
     queue: BTreeMap<(Millis, u64), (RequestId, Delivery)>,
     seq: u64,
@@ -146,6 +148,7 @@ impl<S: Server> Harness<S> {
             now,
             sent: Vec::new(),
             events: Vec::new(),
+            tasks: Vec::new(),
             aborted: Vec::new(),
             queue: BTreeMap::new(),
             seq: 0,
@@ -163,7 +166,7 @@ impl<S: Server> Harness<S> {
         self.queue.insert((at, self.seq), (id, d));
     }
 
-    /// Drains aborts, events and requests until the engine has nothing more to say now.
+    /// Drains aborts, tasks, events and requests until the engine has nothing more to say now.
     pub fn pump(&mut self) {
         loop {
             let mut busy = false;
@@ -172,20 +175,12 @@ impl<S: Server> Harness<S> {
                 self.aborted.push(id);
                 self.queue.retain(|_, (rid, _)| *rid != id);
             }
+            while let Some(task) = self.up.poll_task() {
+                busy = true;
+                self.perform(task);
+            }
             while let Some(ev) = self.up.poll_event() {
                 busy = true;
-                match &ev {
-                    Event::NeedCredentials { media_id, .. } => {
-                        self.cred_requests += 1;
-                        let resp = self.server.credentials(media_id.as_deref());
-                        self.up.provide_credentials(resp, self.now);
-                    }
-                    Event::NeedDigest { range } => {
-                        let d = self.src.md5(range);
-                        self.up.provide_digest(range.clone(), &d, self.now);
-                    }
-                    _ => {}
-                }
                 self.events.push(ev);
             }
             while let Some(req) = self.up.poll_request(self.now) {
@@ -196,6 +191,22 @@ impl<S: Server> Harness<S> {
                 return;
             }
         }
+    }
+
+    /// Credentials are answered at once; digests too.
+    fn perform(&mut self, task: Task) {
+        match &task {
+            Task::Credentials { id, media_id, .. } => {
+                self.cred_requests += 1;
+                let resp = self.server.credentials(media_id.as_deref());
+                self.up.handle_response(*id, resp, self.now);
+            }
+            Task::Digest { range } => {
+                let d = self.src.md5(range);
+                self.up.handle_digest(range.clone(), &d, self.now);
+            }
+        }
+        self.tasks.push(task);
     }
 
     fn send(&mut self, req: Request) {
@@ -389,6 +400,14 @@ impl<S: Server> Harness<S> {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// The id of the credentials call a new upload starts with (its first task).
+pub fn credentials_call(up: &mut Upload) -> RequestId {
+    match up.poll_task() {
+        Some(Task::Credentials { id, .. }) => id,
+        other => panic!("credentials are asked first, not {other:?}"),
     }
 }
 
