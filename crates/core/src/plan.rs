@@ -207,6 +207,16 @@ impl PartPlan {
         self.ranges.get(i).map(|&(s, e)| s..e)
     }
 
+    /// The number of the part whose range is exactly `r` (a binary search).
+    pub fn find(&self, r: &Range<u64>) -> Option<u32> {
+        let i = self.ranges.partition_point(|&(s, _)| s < r.start);
+        let &(s, e) = self.ranges.get(i)?;
+        if (s, e) != (r.start, r.end) {
+            return None;
+        }
+        u32::try_from(i + 1).ok()
+    }
+
     /// All ranges in order.
     pub fn iter(&self) -> impl Iterator<Item = Range<u64>> + '_ {
         self.ranges.iter().map(|&(s, e)| s..e)
@@ -318,6 +328,10 @@ mod tests {
             }
             let total: u64 = p.iter().map(|r| r.end - r.start).sum();
             prop_assert_eq!(total, size);
+            for (i, r) in p.iter().enumerate() {
+                prop_assert_eq!(p.find(&r), Some(i as u32 + 1));
+                prop_assert_eq!(p.find(&(r.start..r.end + 1)), None);
+            }
         }
 
         #[test]
