@@ -79,11 +79,6 @@ impl Sizing {
         let hi = self.max.max(lo);
         (raw.clamp(lo, hi) / g * g).max(lo)
     }
-
-    /// A smaller size after a failure or stall: half, not below the minimum.
-    pub fn shrink(&self, current: u64) -> u64 {
-        (current / 2).max(self.min.max(1))
-    }
 }
 
 /// The multipart plan: part `n` (1-based) covers `ranges[n-1]`; ranges tile `[0, size)`.
@@ -301,7 +296,6 @@ mod tests {
         assert_eq!(s.size_for(Some(1e12)), 64 * MIB);
         assert_eq!(s.size_for(Some(MIB as f64)), 10 * MIB);
         assert_eq!(s.size_for(Some(f64::NAN)), 8 * MIB);
-        assert_eq!(s.shrink(6 * MIB), MIN_PART);
     }
 
     #[test]
