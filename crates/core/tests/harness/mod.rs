@@ -1,6 +1,6 @@
 //! Scripted-peer harness: a virtual clock, a synthetic source, fake platform servers with fault
 //! injection, and a driver loop that runs an `Upload` to the end and records every request.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod servers;
 
@@ -90,6 +90,7 @@ pub trait Server {
     /// What was assembled, as source ranges in order, once the upload is complete.
     fn assembled(&self) -> Option<Vec<Range<u64>>>;
     /// What it acknowledged, per request.
+    #[allow(dead_code)] // not every test binary uses it
     fn acks(&self) -> &servers::Acks;
 }
 
@@ -104,8 +105,10 @@ enum Delivery {
 #[derive(Clone, Debug)]
 pub struct Sent {
     pub req: Request,
+    #[allow(dead_code)] // not every test binary uses it
     pub at: Millis,
     /// Order among sends and deliveries.
+    #[allow(dead_code)] // not every test binary uses it
     pub order: u64,
 }
 
@@ -336,6 +339,7 @@ impl<S: Server> Harness<S> {
     }
 
     /// Data requests (with a source range), in order.
+    #[allow(dead_code)] // not every test binary uses it
     pub fn data_ranges(&self) -> Vec<Range<u64>> {
         self.sent
             .iter()
@@ -381,6 +385,7 @@ impl<S: Server> Harness<S> {
     }
 
     /// Asserts nothing the server acknowledged (in a reply the engine got) was sent again.
+    #[allow(dead_code)] // not every test binary uses it
     pub fn check_no_resend(&self) {
         servers::assert_no_resend(&self.sent, self.server.acks(), |id, at| {
             self.delivered.get(&id).is_some_and(|t| *t < at)
@@ -388,10 +393,12 @@ impl<S: Server> Harness<S> {
     }
 
     /// Number of requests sent of a kind matching `f`.
+    #[allow(dead_code)] // not every test binary uses it
     pub fn count(&self, f: impl Fn(&Request) -> bool) -> usize {
         self.sent.iter().filter(|s| f(&s.req)).count()
     }
 
+    #[allow(dead_code)] // not every test binary uses it
     pub fn states(&self) -> Vec<String> {
         self.events
             .iter()
@@ -404,6 +411,7 @@ impl<S: Server> Harness<S> {
 }
 
 /// The id of the credentials call a new upload starts with (its first task).
+#[allow(dead_code)] // not every test binary uses it
 pub fn credentials_call(up: &mut Upload) -> RequestId {
     match up.poll_task() {
         Some(Task::Credentials { id, .. }) => id,
@@ -412,6 +420,7 @@ pub fn credentials_call(up: &mut Upload) -> RequestId {
 }
 
 /// Whether body `b` is a source range.
+#[allow(dead_code)] // not every test binary uses it
 pub fn is_data(r: &Request) -> bool {
     !matches!(r.body, Body::Empty | Body::Json(_))
 }
