@@ -148,7 +148,7 @@ pub enum Task {
     /// [`Request`]: report its reply (the platform's, passed on unchanged) with
     /// [`Upload::handle_response`](crate::Upload::handle_response)`(id, ..)` or its failure with
     /// [`Upload::handle_failure`](crate::Upload::handle_failure); the engine aborts it
-    /// (`poll_abort`) on pause, cancel or a stall.
+    /// (`poll_abort`) on cancel or a stall (a pause lets it finish).
     Credentials {
         /// Its id, to report the outcome with.
         id: RequestId,

@@ -9,8 +9,8 @@
 //! 1. `Upload::new(config, now)` (or [`Upload::restore`] from a stored [`Snapshot`]).
 //! 2. Drain, after **every** call into the engine, three queues for the driver and one for
 //!    the UI (as quinn keeps `poll_endpoint_events()` apart from the app's `poll()`):
-//!    - [`Upload::poll_abort`]: abort those in-flight requests and calls and report nothing for
-//!      them;
+//!    - [`Upload::poll_abort`]: abort those in-flight requests and credentials calls and
+//!      report nothing for them;
 //!    - [`Upload::poll_task`]: the driver's own work. [`Task::Credentials`] is a call to the
 //!      customer's backend, tracked like a request: report its reply with
 //!      [`Upload::handle_response`] (or [`Upload::handle_failure`]) under its id.
@@ -84,8 +84,9 @@
 //! `Error` (`processing_failed`, or `too_short` for the 2-second rule).
 //!
 //! Requests and credentials calls the engine aborts (`poll_abort`: pause, cancel, stall,
-//! finish) must be aborted by the driver and never reported. A reply for an unknown id is ignored. Durations serialize as
-//! milliseconds, so [`Event`]s can go to JS through serde as they are.
+//! finish; a pause lets a credentials call finish) must be aborted by the driver and never
+//! reported. A reply for an unknown id is ignored. Durations serialize as milliseconds, so
+//! [`Event`]s can go to JS through serde as they are.
 //!
 //! # Modules
 //! [`range`] byte-range sets, [`reply`] platform replies, [`link`] URL builders, [`method`]

@@ -238,14 +238,29 @@ fn a_credentials_call_is_watched_and_aborted_like_a_request() {
         panic!("asked again after the pause");
     };
     assert_ne!(first, second);
-    // A pause aborts the call; resuming asks again.
+    // A pause lets the call finish (a create aborted would leave its media behind), and asks
+    // nothing new.
     up.pause(again);
-    assert_eq!(up.poll_abort(), Some(second));
+    assert_eq!(up.poll_abort(), None);
     assert_eq!(up.poll_task(), None);
     up.resume(again);
+    assert_eq!(up.poll_task(), None);
+    // A failed call is retried like a request; a pause meanwhile costs no attempt.
+    up.handle_failure(second, FailureKind::Timeout, again);
+    assert!(matches!(up.state(), State::Retrying { .. }));
+    let later = up.poll_timeout().unwrap();
+    up.handle_timeout(later);
+    let Some(Task::Credentials { id: third, .. }) = up.poll_task() else {
+        panic!("asked again after the failure");
+    };
+    up.pause(later);
+    up.handle_failure(third, FailureKind::Network, later);
+    assert_eq!(up.state(), State::Paused);
+    up.resume(later);
     let Some(Task::Credentials { id: third, .. }) = up.poll_task() else {
         panic!("asked again after resume");
     };
+    let again = later;
     // A failed call is retried like a request.
     up.handle_failure(third, FailureKind::Network, again);
     assert!(matches!(up.state(), State::Retrying { .. }));

@@ -13,7 +13,8 @@ use std::time::Duration;
 impl Upload {
     // ---- control -----------------------------------------------------------------------
 
-    /// Pauses: aborts every request (their work is kept) until [`resume`](Self::resume).
+    /// Pauses: aborts every request (their work is kept) until [`resume`](Self::resume). A
+    /// credentials call goes on: its reply is kept for the resume.
     pub fn pause(&mut self, now: Millis) {
         if !self.running() || self.paused {
             return;
@@ -64,11 +65,15 @@ impl Upload {
     pub(super) fn abort_all(&mut self, failed: bool) {
         let flights = std::mem::take(&mut self.flights);
         for (id, f) in flights {
+            if !failed && f.kind == RequestKind::Credentials {
+                // A pause lets the credentials call finish: aborting a create would leave its
+                // media behind on the platform, and asking again would create another.
+                self.flights.insert(id, f);
+                continue;
+            }
             self.progress.remove(id.0);
             self.aborts.push_back(id);
-            if f.kind == RequestKind::Credentials {
-                self.creds.unanswered();
-            } else if !failed {
+            if !failed {
                 self.machine.requeue(&f.kind, false);
             }
         }
