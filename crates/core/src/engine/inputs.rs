@@ -177,10 +177,9 @@ impl Upload {
 
     /// Upload progress of request `id`: `sent` bytes of its body so far (overwrites).
     pub fn handle_progress(&mut self, id: RequestId, sent: u64, now: Millis) {
-        let Some(f) = self.flights.get_mut(&id) else {
+        let Some(f) = self.flights.get(&id) else {
             return;
         };
-        f.progress(sent, now);
         if f.body_len > 0 {
             // Form bodies count their multipart framing too: cap at the source bytes.
             self.progress.set_in_flight(id.0, sent.min(f.body_len), now);
@@ -266,7 +265,7 @@ impl Upload {
 
     /// When the driver should call [`handle_timeout`](Self::handle_timeout) (or poll again).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let stalls = self.flights.values().map(Flight::deadline);
+        let stalls = (self.flights.iter()).map(|(id, f)| f.deadline(self.progress.sending(id.0)));
         let pause = self
             .gate
             .deadline()
@@ -282,7 +281,7 @@ impl Upload {
         let stalled: Vec<RequestId> = self
             .flights
             .iter()
-            .filter(|(_, f)| f.deadline() <= now)
+            .filter(|(id, f)| f.deadline(self.progress.sending(id.0)) <= now)
             .map(|(id, _)| *id)
             .collect();
         for id in stalled {

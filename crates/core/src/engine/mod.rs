@@ -14,7 +14,7 @@ use crate::error::{ErrorCode, UploadError};
 use crate::event::{Event, State, UploadResult};
 use crate::io::{RequestId, RequestKind, Task};
 use crate::method::{choose, Method};
-use crate::progress::ProgressTracker;
+use crate::progress::{ProgressTracker, Sending};
 use crate::protocol::{Ctx, Machine};
 use crate::reply::Credentials;
 use crate::status::StatusFollower;
@@ -25,17 +25,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
+/// A request (or credentials call) in flight. The bytes its body sent and the link's rate
+/// they show are in the [`ProgressTracker`] (`sending`), the one place that keeps them.
 #[derive(Clone, Debug)]
 struct Flight {
     kind: RequestKind,
-    last_activity: Millis,
+    launched: Millis,
     stall: Duration,
-    sent: u64,
     body_len: u64,
-    /// The link's rate (bytes per ms) seen in the progress after the first report, smoothed.
-    rate: Option<f64>,
-    /// Progress reports that moved forward.
-    reports: u32,
     /// Bytes the server may have to go through before it replies (the whole file for a
     /// multipart `complete` or a resumable upload's last chunk): it may take a while.
     assemble: u64,
@@ -67,29 +64,11 @@ impl Flight {
         };
         Flight {
             kind,
-            last_activity: now,
+            launched: now,
             stall,
-            sent: 0,
             body_len,
-            rate: None,
-            reports: 0,
             assemble,
         }
-    }
-
-    /// Upload progress: `sent` bytes handed to the browser's socket so far.
-    fn progress(&mut self, sent: u64, now: Millis) {
-        if sent > self.sent {
-            let dt = now.0.saturating_sub(self.last_activity.0);
-            // The first report is the burst into empty buffers, not the link's rate.
-            if self.reports > 0 && dt > 0 {
-                let r = (sent - self.sent) as f64 / dt as f64;
-                self.rate = Some(self.rate.map_or(r, |old| 0.7 * old + 0.3 * r));
-            }
-            self.reports += 1;
-            self.last_activity = now;
-        }
-        self.sent = sent;
     }
 
     /// When the watchdog gives up on this request: `stall` without progress; once the whole
@@ -97,15 +76,16 @@ impl Flight {
     /// (a slow link is no stall; a reply that never comes still is one).
     /// A request that finishes the upload also gets the time the server may take to go
     /// through the whole file.
-    fn deadline(&self) -> Millis {
-        let quiet = self.last_activity + self.stall;
-        if self.sent < self.body_len {
+    fn deadline(&self, sending: Option<&Sending>) -> Millis {
+        let (sent, last, rate) = match sending {
+            Some(s) => (s.sent, s.at, s.rate.filter(|_| s.reports >= RATE_REPORTS)),
+            None => (0, self.launched, None),
+        };
+        let quiet = last + self.stall;
+        if sent < self.body_len {
             return quiet;
         }
-        let rate = match self.rate {
-            Some(r) if self.reports >= RATE_REPORTS && r > 0.0 => r,
-            _ => SLOW_LINK_BYTES_PER_MS,
-        };
+        let rate = rate.filter(|r| *r > 0.0).unwrap_or(SLOW_LINK_BYTES_PER_MS);
         let buffered = self.body_len.min(IN_BUFFERS) as f64;
         let drain = ((buffered / rate) as u64).min(MAX_DRAIN_MS);
         let assemble = ((self.assemble as f64 / ASSEMBLE_BYTES_PER_MS) as u64).min(MAX_ASSEMBLE_MS);
