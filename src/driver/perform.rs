@@ -176,7 +176,7 @@ impl Inner {
                 Ok(md5) => with(&me, |u, now| u.handle_digest(range, &md5, now)),
                 Err(e) => {
                     web_sys::console::warn_1(&JsValue::from_str(&format!("md5 failed: {e}")));
-                    with(&me, |u, now| u.digest_unavailable(range, now));
+                    with(&me, |u, now| u.handle_digest_failure(range, now));
                 }
             }
         });

@@ -63,7 +63,7 @@ pub fn drive(config: &str, script: &str) -> Result<String, String> {
         if let Some(range) = digests.pop() {
             match steps.next() {
                 Some(Step::Digest(hex)) => up.handle_digest(range, &hex, now),
-                _ => up.digest_unavailable(range, now),
+                _ => up.handle_digest_failure(range, now),
             }
             continue;
         }

@@ -15,7 +15,7 @@
 //!      customer's backend, tracked like a request: report its reply with
 //!      [`Upload::handle_response`] (or [`Upload::handle_failure`]) under its id.
 //!      [`Task::Digest`] asks for the MD5 of a range (hashed in a worker), answered with
-//!      [`Upload::handle_digest`] (or [`Upload::digest_unavailable`]);
+//!      [`Upload::handle_digest`] (or [`Upload::handle_digest_failure`]);
 //!    - [`Upload::poll_request`]: send each request (a [`Body::Range`] is `file.slice(range)`;
 //!      a [`Body::Form`] is a `FormData` holding that slice), reporting
 //!      [`Upload::handle_progress`] from upload progress events, then exactly one of

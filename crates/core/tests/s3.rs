@@ -235,7 +235,7 @@ fn no_digest_means_no_check() {
     let resp = jw_upload_core::Response::new(200, "").with_header("ETag", "\"feed\"");
     up.handle_response(req.id, resp, Millis(2));
     assert_eq!(up.state(), State::Verifying);
-    up.digest_unavailable(0..SIZE, Millis(3));
+    up.handle_digest_failure(0..SIZE, Millis(3));
     assert_eq!(up.state(), State::Done);
     assert_eq!(up.result().unwrap().md5.as_deref(), Some("feed"));
 }

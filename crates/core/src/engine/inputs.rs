@@ -102,7 +102,7 @@ impl Upload {
 
     /// The driver cannot hash `range` (no worker, read error): the engine goes on without
     /// checking what the server stored for it.
-    pub fn digest_unavailable(&mut self, range: Range<u64>, now: Millis) {
+    pub fn handle_digest_failure(&mut self, range: Range<u64>, now: Millis) {
         self.handle_digest(range, "", now);
     }
 
