@@ -203,6 +203,24 @@ fn a_large_complete_gets_time_to_assemble() {
     assert_eq!(up.result().map(|r| r.media_id.as_str()), Some("M1"));
 }
 
+/// Fails credentials call `id` at `now`, waits out the retry pause; the next call and the time.
+fn fail_then_ask_again(
+    up: &mut Upload,
+    id: jw_upload_core::RequestId,
+    kind: jw_upload_core::FailureKind,
+    now: Millis,
+) -> (jw_upload_core::RequestId, Millis) {
+    up.handle_failure(id, kind, now);
+    assert!(matches!(up.state(), jw_upload_core::State::Retrying { .. }));
+    let later = up.poll_timeout().unwrap();
+    up.handle_timeout(later);
+    let Some(Task::Credentials { id: next, .. }) = up.poll_task() else {
+        panic!("asked again after the failure");
+    };
+    assert_ne!(id, next);
+    (next, later)
+}
+
 #[test]
 fn a_credentials_call_is_watched_and_aborted_like_a_request() {
     use jw_upload_core::{FailureKind, RequestKind, State};
@@ -245,30 +263,17 @@ fn a_credentials_call_is_watched_and_aborted_like_a_request() {
     assert_eq!(up.poll_task(), None);
     up.resume(again);
     assert_eq!(up.poll_task(), None);
-    // A failed call is retried like a request; a pause meanwhile costs no attempt.
-    up.handle_failure(second, FailureKind::Timeout, again);
-    assert!(matches!(up.state(), State::Retrying { .. }));
-    let later = up.poll_timeout().unwrap();
-    up.handle_timeout(later);
-    let Some(Task::Credentials { id: third, .. }) = up.poll_task() else {
-        panic!("asked again after the failure");
-    };
+    // A failed call is retried like a request, after the pause.
+    let (third, later) = fail_then_ask_again(&mut up, second, FailureKind::Timeout, again);
+    // A failure while paused costs no attempt and no pause: resuming asks again.
     up.pause(later);
     up.handle_failure(third, FailureKind::Network, later);
     assert_eq!(up.state(), State::Paused);
     up.resume(later);
-    let Some(Task::Credentials { id: third, .. }) = up.poll_task() else {
+    let Some(Task::Credentials { id: fourth, .. }) = up.poll_task() else {
         panic!("asked again after resume");
     };
-    let again = later;
-    // A failed call is retried like a request.
-    up.handle_failure(third, FailureKind::Network, again);
-    assert!(matches!(up.state(), State::Retrying { .. }));
-    let later = up.poll_timeout().unwrap();
-    up.handle_timeout(later);
-    let Some(Task::Credentials { id: fourth, .. }) = up.poll_task() else {
-        panic!("asked again after the failure");
-    };
+    let (fourth, later) = fail_then_ask_again(&mut up, fourth, FailureKind::Network, later);
     up.handle_response(fourth, s3_reply(), later);
     assert!(up.poll_request(later).is_some(), "the upload goes on");
 }
