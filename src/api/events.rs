@@ -91,7 +91,7 @@ pub(super) fn make_sink(shared: Rc<Shared>, settle: Settle) -> Sink {
                 }
                 fire("error", err);
             }
-            Event::NeedCredentials { .. } | Event::NeedDigest { .. } => {}
+            Event::Started { .. } => {}
         }
         if let Event::StateChanged { state } = ev {
             if state.is_terminal() {

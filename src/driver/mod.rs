@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use jw_upload_core::{Event, Method, RequestId, Upload};
+use jw_upload_core::{Event, Method, RequestId, Task, Upload};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
@@ -91,8 +91,8 @@ struct Inner {
     info: UploadInfo,
     creds: CredentialSource,
     xhrs: HashMap<RequestId, Xhr>,
+    /// Control calls and credentials calls, aborted when dropped.
     fetches: HashMap<RequestId, AbortOnDrop>,
-    cred_call: Option<AbortOnDrop>,
     md5: Option<Rc<Md5Worker>>,
     timer: Option<Timeout>,
     sink: Sink,
@@ -133,7 +133,6 @@ impl Driver {
                 creds,
                 xhrs: HashMap::new(),
                 fetches: HashMap::new(),
-                cred_call: None,
                 md5,
                 timer: None,
                 sink,
@@ -189,7 +188,6 @@ impl Driver {
         let mut me = self.0.borrow_mut();
         me.xhrs.clear();
         me.fetches.clear();
-        me.cred_call = None;
         me.timer = None;
         if let Some(r) = me.resume.take() {
             spawn_local(async move {
@@ -198,15 +196,10 @@ impl Driver {
         }
     }
 
-    /// Requests currently in flight (for tests and diagnostics).
+    /// Requests (and credentials calls) currently in flight (for tests and diagnostics).
     pub fn in_flight(&self) -> usize {
         let me = self.0.borrow();
         me.xhrs.len() + me.fetches.len()
-    }
-
-    /// A JSON snapshot for resuming after a reload.
-    pub fn snapshot_json(&self) -> Option<String> {
-        serde_json::to_string(&self.0.borrow().upload.snapshot()).ok()
     }
 }
 
@@ -219,7 +212,6 @@ impl Drop for Driver {
             }
             me.xhrs.clear();
             me.fetches.clear();
-            me.cred_call = None;
             me.timer = None;
         }
     }
@@ -267,15 +259,19 @@ impl Inner {
                 self.xhrs.remove(&id);
                 self.fetches.remove(&id);
             }
+            while let Some(task) = self.upload.poll_task() {
+                busy = true;
+                match task {
+                    Task::Credentials {
+                        id,
+                        method,
+                        media_id,
+                    } => self.ask_credentials(id, method, media_id.as_deref()),
+                    Task::Digest { range } => self.digest(range),
+                }
+            }
             while let Some(ev) = self.upload.poll_event() {
                 busy = true;
-                match &ev {
-                    Event::NeedCredentials { method, media_id } => {
-                        self.ask_credentials(*method, media_id.as_deref())
-                    }
-                    Event::NeedDigest { range } => self.digest(range.clone()),
-                    _ => {}
-                }
                 // Progress is a level, not a delta: within one drain only the latest counts.
                 if matches!(ev, Event::Progress(_)) {
                     out.retain(|e| !matches!(e, Event::Progress(_)));

@@ -41,7 +41,7 @@ impl Inner {
                                 if readable {
                                     u.handle_failure(id, FailureKind::Network, now)
                                 } else {
-                                    u.source_unreadable(id, now)
+                                    u.handle_unreadable(id, now)
                                 }
                             });
                             forget(&me, id);
@@ -85,12 +85,7 @@ impl Inner {
                     );
                 spawn_local(async move {
                     let result = fetch::send(&req, signal, cookies).await;
-                    let Some(rc) = me.upgrade() else { return };
-                    let live = rc
-                        .try_borrow_mut()
-                        .map(|mut m| m.fetches.remove(&id).map(|mut g| g.disarm()).is_some())
-                        .unwrap_or(false);
-                    if live {
+                    if settled(&me, id) {
                         with(&me, |u, now| match result {
                             Ok(resp) => u.handle_response(id, resp, now),
                             Err(kind) => u.handle_failure(id, kind, now),
@@ -109,7 +104,14 @@ impl Inner {
         }
     }
 
-    pub(super) fn ask_credentials(&mut self, method: Method, media_id: Option<&str>) {
+    /// Credentials call `id`: reported like a request (`handle_response` / `handle_failure`);
+    /// aborted (its guard dropped) when the engine says so.
+    pub(super) fn ask_credentials(
+        &mut self,
+        id: RequestId,
+        method: Method,
+        media_id: Option<&str>,
+    ) {
         let body = self.info.request_body(method, media_id);
         let me = self.me.clone();
         match self.creds.clone() {
@@ -120,7 +122,7 @@ impl Inner {
             } => {
                 let guard = AbortOnDrop::new();
                 let signal = guard.signal();
-                self.cred_call = Some(guard);
+                self.fetches.insert(id, guard);
                 spawn_local(async move {
                     let text = body.to_string();
                     let result = fetch::call_json(
@@ -132,10 +134,12 @@ impl Inner {
                         include_cookies,
                     )
                     .await;
-                    with(&me, |u, now| match result {
-                        Ok(resp) => u.provide_credentials(resp, now),
-                        Err(kind) => u.credentials_failed(kind, now),
-                    });
+                    if settled(&me, id) {
+                        with(&me, |u, now| match result {
+                            Ok(resp) => u.handle_response(id, resp, now),
+                            Err(kind) => u.handle_failure(id, kind, now),
+                        });
+                    }
                 });
             }
             CredentialSource::Callback(f) => {
@@ -154,8 +158,8 @@ impl Inner {
                         }
                     });
                     with(&me, |u, now| match reply {
-                        Some(text) => u.provide_credentials(Response::new(200, text), now),
-                        None => u.credentials_failed(FailureKind::Network, now),
+                        Some(text) => u.handle_response(id, Response::new(200, text), now),
+                        None => u.handle_failure(id, FailureKind::Network, now),
                     });
                 });
             }
@@ -169,14 +173,27 @@ impl Inner {
         let me = self.me.clone();
         spawn_local(async move {
             match worker.digest(&file, range.clone()).await {
-                Ok(md5) => with(&me, |u, now| u.provide_digest(range, &md5, now)),
+                Ok(md5) => with(&me, |u, now| u.handle_digest(range, &md5, now)),
                 Err(e) => {
                     web_sys::console::warn_1(&JsValue::from_str(&format!("md5 failed: {e}")));
-                    with(&me, |u, now| u.digest_unavailable(range, now));
+                    with(&me, |u, now| u.handle_digest_failure(range, now));
                 }
             }
         });
     }
+}
+
+/// A fetch ended: drops its abort guard. False when the engine aborted it meanwhile (then its
+/// outcome is not reported).
+fn settled(me: &std::rc::Weak<std::cell::RefCell<Inner>>, id: RequestId) -> bool {
+    let Some(rc) = me.upgrade() else {
+        return false;
+    };
+    let live = rc
+        .try_borrow_mut()
+        .map(|mut m| m.fetches.remove(&id).map(|mut g| g.disarm()).is_some())
+        .unwrap_or(false);
+    live
 }
 
 /// [`Inner::forget_if_done`] from an XHR callback.

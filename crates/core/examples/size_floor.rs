@@ -7,7 +7,7 @@
 //! restore) from a JSON script, so the linker keeps every protocol path the widget can reach.
 //! The tests below run it natively on real scripts.
 
-use jw_upload_core::{Config, Event, FailureKind, Millis, Response, Snapshot, Upload};
+use jw_upload_core::{Config, FailureKind, Millis, Response, Snapshot, Task, Upload};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Step {
-    /// The backend's reply to `NeedCredentials`, or the reply to the next request.
+    /// The backend's reply to `Task::Credentials`, or the reply to the next request.
     Reply(Response),
     /// The next request (or the credentials call) failed.
     Fail(FailureKind),
@@ -39,16 +39,21 @@ pub fn drive(config: &str, script: &str) -> Result<String, String> {
     let mut now = Millis(0);
     let mut up = Upload::new(cfg.clone(), now).map_err(|e| e.message)?;
     let mut out = String::new();
-    let (mut creds, mut digests) = (false, Vec::new());
+    let (mut creds, mut digests) = (None, Vec::new());
     loop {
         now = Millis(now.0 + 10);
-        while up.poll_abort().is_some() {}
-        while let Some(ev) = up.poll_event() {
-            match &ev {
-                Event::NeedCredentials { .. } => creds = true,
-                Event::NeedDigest { range } => digests.push(range.clone()),
-                _ => {}
+        while let Some(id) = up.poll_abort() {
+            creds = creds.filter(|c| *c != id);
+        }
+        while let Some(task) = up.poll_task() {
+            out.push_str(&serde_json::to_string(&task).map_err(|e| e.to_string())?);
+            out.push('\n');
+            match task {
+                Task::Credentials { id, .. } => creds = Some(id),
+                Task::Digest { range } => digests.push(range),
             }
+        }
+        while let Some(ev) = up.poll_event() {
             out.push_str(&serde_json::to_string(&ev).map_err(|e| e.to_string())?);
             out.push('\n');
         }
@@ -57,12 +62,16 @@ pub fn drive(config: &str, script: &str) -> Result<String, String> {
         }
         if let Some(range) = digests.pop() {
             match steps.next() {
-                Some(Step::Digest(hex)) => up.provide_digest(range, &hex, now),
-                _ => up.digest_unavailable(range, now),
+                Some(Step::Digest(hex)) => up.handle_digest(range, &hex, now),
+                _ => up.handle_digest_failure(range, now),
             }
             continue;
         }
-        let request = if creds { None } else { up.poll_request(now) };
+        let request = if creds.is_some() {
+            None
+        } else {
+            up.poll_request(now)
+        };
         if let Some(r) = &request {
             up.handle_progress(r.id, r.body.source_len(), now);
         }
@@ -76,17 +85,17 @@ pub fn drive(config: &str, script: &str) -> Result<String, String> {
                 None => break,
             }
         };
-        match (step, &request, creds) {
-            (Step::Reply(resp), _, true) => {
-                creds = false;
-                up.provide_credentials(resp, now);
+        // The credentials call is answered like any request, by its id.
+        let answering = creds.or(request.as_ref().map(|r| r.id));
+        match (step, answering) {
+            (Step::Reply(resp), Some(id)) => {
+                creds = None;
+                up.handle_response(id, resp, now);
             }
-            (Step::Fail(kind), _, true) => {
-                creds = false;
-                up.credentials_failed(kind, now);
+            (Step::Fail(kind), Some(id)) => {
+                creds = None;
+                up.handle_failure(id, kind, now);
             }
-            (Step::Reply(resp), Some(r), _) => up.handle_response(r.id, resp, now),
-            (Step::Fail(kind), Some(r), _) => up.handle_failure(r.id, kind, now),
             (Step::Pause, ..) => up.pause(now),
             (Step::Resume, ..) => up.resume(now),
             (Step::Cancel, ..) => up.cancel(now),
@@ -95,6 +104,7 @@ pub fn drive(config: &str, script: &str) -> Result<String, String> {
                 let text = serde_json::to_string(&up.snapshot()).map_err(|e| e.to_string())?;
                 let snap: Snapshot = serde_json::from_str(&text).map_err(|e| e.to_string())?;
                 up = Upload::restore(cfg.clone(), snap, now).map_err(|e| e.message)?;
+                creds = None; // a restored upload asks again if it must
             }
             (Step::Reply(_) | Step::Fail(_) | Step::Digest(_), ..) => {
                 return Err("a reply with no request to answer".into())

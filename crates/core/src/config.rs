@@ -13,8 +13,8 @@ pub const DEFAULT_API_BASE: &str = "https://api.jwplayer.com";
 /// Following the media's processing after the upload, through the customer's backend.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusConfig {
-    /// Status URL; `{id}` is replaced by the media id (e.g. `https://shop.example/api/media/{id}`,
-    /// see [`crate::link::backend_media_url`]).
+    /// Status URL; `{id}` is replaced by the media id (e.g.
+    /// `https://shop.example/api/media/{id}`, the reference backend's status route).
     pub url: String,
     /// Extra headers for the poll.
     pub headers: Vec<(String, String)>,
@@ -80,7 +80,7 @@ pub struct Config {
     /// Abort a request after this long without progress or reply.
     #[serde(with = "crate::time::ms")]
     pub stall_timeout: Duration,
-    /// Check what the server stored against MD5s the driver computes (`NeedDigest` events).
+    /// Check what the server stored against MD5s the driver computes (`Task::Digest`).
     pub verify: bool,
     /// Redirect parameters for form and resumable uploads.
     pub redirect: Redirect,

@@ -1,5 +1,5 @@
-//! Events for the UI and the driver: state changes, progress, requests for credentials and
-//! digests, part completion, stalls, the result, processing status, errors.
+//! Events for the UI: the start, state changes, progress, part completion, stalls, the result,
+//! processing status, errors. (What the driver must do comes apart, as `io::Task`s.)
 
 use crate::error::UploadError;
 use crate::io::{RequestId, RequestKind};
@@ -30,8 +30,6 @@ pub enum RetryReason {
     NoProgress,
     /// A signed part link expired: re-listed for a fresh one.
     LinkExpired,
-    /// An ETag did not match the data: re-sending.
-    Integrity,
 }
 
 impl fmt::Display for RetryReason {
@@ -43,7 +41,6 @@ impl fmt::Display for RetryReason {
             RetryReason::Status { status } => write!(f, "HTTP {status}"),
             RetryReason::NoProgress => f.write_str("no progress"),
             RetryReason::LinkExpired => f.write_str("link expired"),
-            RetryReason::Integrity => f.write_str("integrity"),
         }
     }
 }
@@ -118,7 +115,7 @@ pub struct UploadResult {
     pub method: Method,
 }
 
-/// Something the driver or the UI should know or do.
+/// Something the UI should know. The driver's own work comes apart, as [`Task`](crate::Task)s.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Event {
@@ -129,19 +126,10 @@ pub enum Event {
     },
     /// Progress changed.
     Progress(Progress),
-    /// Ask the customer's backend for credentials (its reply body goes to
-    /// [`Upload::provide_credentials`](crate::Upload::provide_credentials)).
-    NeedCredentials {
-        /// Method to ask for.
+    /// The upload started (or was restored) with this method: the first event.
+    Started {
+        /// The method the engine chose.
         method: Method,
-        /// The media being renewed (`media_id` for the backend), `None` for a new upload.
-        media_id: Option<String>,
-    },
-    /// Compute the MD5 of these source bytes and hand it to
-    /// [`Upload::provide_digest`](crate::Upload::provide_digest) (only with `verify` on).
-    NeedDigest {
-        /// Bytes to hash.
-        range: Range<u64>,
     },
     /// A multipart part is stored (and verified when its digest is known).
     PartComplete {
@@ -200,10 +188,14 @@ mod tests {
             json(&p),
             r#"{"type":"progress","loaded":5,"total":10,"bytes_per_second":2.0,"eta":2500}"#
         );
-        let need = Event::NeedDigest { range: 0..9 };
+        let started = Event::Started {
+            method: Method::Multipart,
+        };
+        assert_eq!(json(&started), r#"{"type":"started","method":"multipart"}"#);
+        let task = crate::Task::Digest { range: 0..9 };
         assert_eq!(
-            json(&need),
-            r#"{"type":"need_digest","range":{"start":0,"end":9}}"#
+            serde_json::to_string(&task).unwrap_or_default(),
+            r#"{"task":"digest","range":{"start":0,"end":9}}"#
         );
         let err = Event::Error(UploadError::cancelled());
         assert!(json(&err).starts_with(r#"{"type":"error","code":"cancelled","message":"#));

@@ -1,10 +1,10 @@
 //! What crosses the sans-IO boundary: requests the driver performs (bodies are byte ranges of the
 //! source, never bytes), and the responses and failures it reports back.
 
+use crate::method::Method;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
-use std::time::Duration;
 
 /// Identifies one request of one upload; never reused.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -104,6 +104,8 @@ pub enum RequestKind {
     Complete,
     /// After upload: the media status poll.
     MediaStatus,
+    /// The driver's call to the customer's backend for credentials ([`Task::Credentials`]).
+    Credentials,
 }
 
 /// A request for the driver to perform.
@@ -121,10 +123,6 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Body,
-    /// The engine aborts the request when no progress or reply comes for this long
-    /// (the driver needs no timer of its own: `poll_timeout` covers it).
-    #[serde(with = "crate::time::ms")]
-    pub stall_timeout: Duration,
 }
 
 impl Request {
@@ -139,6 +137,32 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+/// Work for the driver itself (not for the UI), drained with
+/// [`Upload::poll_task`](crate::Upload::poll_task).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "task")]
+pub enum Task {
+    /// Ask the customer's backend for credentials. This is a tracked call like a
+    /// [`Request`]: report its reply (the platform's, passed on unchanged) with
+    /// [`Upload::handle_response`](crate::Upload::handle_response)`(id, ..)` or its failure with
+    /// [`Upload::handle_failure`](crate::Upload::handle_failure); the engine aborts it
+    /// (`poll_abort`) on cancel or a stall (a pause lets it finish).
+    Credentials {
+        /// Its id, to report the outcome with.
+        id: RequestId,
+        /// Method to ask for.
+        method: Method,
+        /// The media being renewed (`media_id` for the backend), `None` for a new upload.
+        media_id: Option<String>,
+    },
+    /// Compute the MD5 of these source bytes and hand it to
+    /// [`Upload::handle_digest`](crate::Upload::handle_digest) (only with `verify` on).
+    Digest {
+        /// Bytes to hash.
+        range: Range<u64>,
+    },
 }
 
 /// An HTTP response as the driver saw it (any status; redirects already followed or not).

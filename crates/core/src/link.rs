@@ -108,25 +108,6 @@ pub fn resumable_url(
     Ok(url)
 }
 
-/// `protocol://address/progress?token=T&callback=cb`.
-pub fn progress_url(
-    link: &Link,
-    callback: &str,
-    upgrade_https: bool,
-) -> Result<String, UploadError> {
-    let proto = if upgrade_https && link.protocol == "http" {
-        "https"
-    } else {
-        link.protocol.as_str()
-    };
-    Ok(format!(
-        "{proto}://{}/progress?token={}&callback={}",
-        link.address,
-        encode(query_value(link, "token")?),
-        encode(callback)
-    ))
-}
-
 fn trim_base(base: &str) -> &str {
     base.trim_end_matches('/')
 }
@@ -147,21 +128,6 @@ pub fn complete_url(api_base: &str, upload_id: &str) -> String {
         trim_base(api_base),
         encode(upload_id)
     )
-}
-
-/// `{api_base}/v2/sites/{site_id}/media/{media_id}` (needs the v2 secret: server side only).
-pub fn v2_media_url(api_base: &str, site_id: &str, media_id: &str) -> String {
-    format!(
-        "{}/v2/sites/{}/media/{}",
-        trim_base(api_base),
-        encode(site_id),
-        encode(media_id)
-    )
-}
-
-/// The customer backend's status route, `{backend_base}/api/media/{media_id}`.
-pub fn backend_media_url(backend_base: &str, media_id: &str) -> String {
-    format!("{}/api/media/{}", trim_base(backend_base), encode(media_id))
 }
 
 /// What is uploaded: videos, or the other resources that share the form protocol.
@@ -284,10 +250,6 @@ mod tests {
             resumable_url(&rl, &Redirect::default(), false).unwrap(),
             "http://upload.jwplatform.com/v1/videos/upload/resumable?api_format=json&key=vtQmcboj"
         );
-        assert_eq!(
-            progress_url(&l, "cb", false).unwrap(),
-            "http://upload.jwplatform.com/progress?token=e2bb&callback=cb"
-        );
     }
 
     #[test]
@@ -299,11 +261,6 @@ mod tests {
         assert_eq!(
             complete_url("http://h", "U1"),
             "http://h/v2/uploads/U1/complete"
-        );
-        assert_eq!(backend_media_url("http://b/", "M"), "http://b/api/media/M");
-        assert_eq!(
-            v2_media_url("http://h", "s", "M"),
-            "http://h/v2/sites/s/media/M"
         );
         assert_eq!(Resource::Skin.upload_path(), "/v1/accounts/skins/upload");
         assert_eq!(Resource::Thumbnail.key_param(), "video_key");

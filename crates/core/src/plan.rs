@@ -79,11 +79,6 @@ impl Sizing {
         let hi = self.max.max(lo);
         (raw.clamp(lo, hi) / g * g).max(lo)
     }
-
-    /// A smaller size after a failure or stall: half, not below the minimum.
-    pub fn shrink(&self, current: u64) -> u64 {
-        (current / 2).max(self.min.max(1))
-    }
 }
 
 /// The multipart plan: part `n` (1-based) covers `ranges[n-1]`; ranges tile `[0, size)`.
@@ -207,6 +202,16 @@ impl PartPlan {
         self.ranges.get(i).map(|&(s, e)| s..e)
     }
 
+    /// The number of the part whose range is exactly `r` (a binary search).
+    pub fn find(&self, r: &Range<u64>) -> Option<u32> {
+        let i = self.ranges.partition_point(|&(s, _)| s < r.start);
+        let &(s, e) = self.ranges.get(i)?;
+        if (s, e) != (r.start, r.end) {
+            return None;
+        }
+        u32::try_from(i + 1).ok()
+    }
+
     /// All ranges in order.
     pub fn iter(&self) -> impl Iterator<Item = Range<u64>> + '_ {
         self.ranges.iter().map(|&(s, e)| s..e)
@@ -291,7 +296,6 @@ mod tests {
         assert_eq!(s.size_for(Some(1e12)), 64 * MIB);
         assert_eq!(s.size_for(Some(MIB as f64)), 10 * MIB);
         assert_eq!(s.size_for(Some(f64::NAN)), 8 * MIB);
-        assert_eq!(s.shrink(6 * MIB), MIN_PART);
     }
 
     #[test]
@@ -318,6 +322,10 @@ mod tests {
             }
             let total: u64 = p.iter().map(|r| r.end - r.start).sum();
             prop_assert_eq!(total, size);
+            for (i, r) in p.iter().enumerate() {
+                prop_assert_eq!(p.find(&r), Some(i as u32 + 1));
+                prop_assert_eq!(p.find(&(r.start..r.end + 1)), None);
+            }
         }
 
         #[test]

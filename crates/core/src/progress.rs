@@ -1,6 +1,9 @@
 //! Progress: committed bytes (the server acknowledged them) and in-flight bytes (per request,
 //! overwritten, never added) kept apart; reported progress monotonic and never above the total;
-//! speed and ETA smoothed with a time-based EWMA.
+//! speed and ETA smoothed with a time-based EWMA. The one place that keeps the bytes each
+//! request sent, and so the two rates read from them: the upload's speed (for the UI and part
+//! sizes) and each request's link rate (for the stall watchdog, which must not count the first
+//! burst into empty socket buffers as the link's speed).
 
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -21,12 +24,41 @@ pub struct Progress {
     pub eta: Option<Duration>,
 }
 
+/// One request's body on its way: bytes handed to the browser and the rate its progress shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sending {
+    /// Bytes of the body sent so far (overwritten; a smaller value is a restart).
+    pub sent: u64,
+    /// Progress reports that moved forward.
+    pub reports: u32,
+    /// The link's rate (bytes per ms) seen after the first report, smoothed.
+    pub rate: Option<f64>,
+    /// When it started or last moved forward.
+    pub at: Millis,
+}
+
+impl Sending {
+    fn report(&mut self, sent: u64, now: Millis) {
+        if sent > self.sent {
+            let dt = now.0.saturating_sub(self.at.0);
+            // The first report is the burst into empty buffers, not the link's rate.
+            if self.reports > 0 && dt > 0 {
+                let r = (sent - self.sent) as f64 / dt as f64;
+                self.rate = Some(self.rate.map_or(r, |old| 0.7 * old + 0.3 * r));
+            }
+            self.reports += 1;
+            self.at = now;
+        }
+        self.sent = sent;
+    }
+}
+
 /// Keeps per-request bytes and derives [`Progress`].
 #[derive(Clone, Debug, Default)]
 pub struct ProgressTracker {
     total: u64,
     committed: u64,
-    in_flight: BTreeMap<u64, u64>,
+    in_flight: BTreeMap<u64, Sending>,
     reported: u64,
     wire: u64,
     sample_at: Option<Millis>,
@@ -60,11 +92,24 @@ impl ProgressTracker {
         self.committed
     }
 
-    /// Overwrites the bytes request `id` has sent so far (a smaller value is a restart).
+    /// Overwrites the bytes request `id` has sent so far (a smaller value is a restart); the
+    /// first call starts it.
     pub fn set_in_flight(&mut self, id: u64, sent: u64, now: Millis) {
-        let prev = self.in_flight.insert(id, sent).unwrap_or(0);
+        let s = self.in_flight.entry(id).or_insert(Sending {
+            sent: 0,
+            reports: 0,
+            rate: None,
+            at: now,
+        });
+        let prev = s.sent;
+        s.report(sent, now);
         self.wire = self.wire.saturating_add(sent.saturating_sub(prev));
         self.sample(now);
+    }
+
+    /// Request `id`'s body on its way, if it has one.
+    pub fn sending(&self, id: u64) -> Option<&Sending> {
+        self.in_flight.get(&id)
     }
 
     /// Forgets request `id` (finished, failed or aborted).
@@ -105,7 +150,10 @@ impl ProgressTracker {
 
     /// Monotonic loaded bytes: `max(previous, committed + in flight)`, capped at the total.
     pub fn loaded(&mut self) -> u64 {
-        let in_flight: u64 = self.in_flight.values().fold(0, |a, b| a.saturating_add(*b));
+        let in_flight: u64 = self
+            .in_flight
+            .values()
+            .fold(0, |a, b| a.saturating_add(b.sent));
         let now = self.committed.saturating_add(in_flight).min(self.total);
         self.reported = self.reported.max(now);
         self.reported
@@ -170,6 +218,25 @@ mod tests {
         let pr = p.poll().unwrap();
         assert!(pr.eta.unwrap() > Duration::from_secs(80));
         assert!(p.poll().is_none());
+    }
+
+    #[test]
+    fn a_request_link_rate_skips_the_first_burst() {
+        let mut p = ProgressTracker::new(10_000_000);
+        p.set_in_flight(7, 0, Millis(0));
+        p.set_in_flight(7, 1_000_000, Millis(5)); // into empty buffers
+        let s = p.sending(7).unwrap();
+        assert_eq!(
+            (s.sent, s.reports, s.rate, s.at),
+            (1_000_000, 1, None, Millis(5))
+        );
+        p.set_in_flight(7, 1_035_000, Millis(105));
+        p.set_in_flight(7, 1_035_000, Millis(500)); // no progress: the clock stays
+        let s = p.sending(7).unwrap();
+        assert_eq!((s.reports, s.at), (2, Millis(105)));
+        assert!((s.rate.unwrap() - 350.0).abs() < 1e-9, "{:?}", s.rate);
+        p.remove(7);
+        assert!(p.sending(7).is_none());
     }
 
     #[derive(Debug, Clone)]

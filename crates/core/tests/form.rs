@@ -5,10 +5,10 @@
 mod harness;
 
 use harness::servers::{Fault, FormServer, Target};
-use harness::Harness;
+use harness::{credentials_call, Harness};
 use jw_upload_core::{
     Body, Config, ErrorCode, Event, Method, Millis, RequestKind, Resource, Response, State,
-    StatusConfig, Upload,
+    StatusConfig, Task, Upload,
 };
 
 const SIZE: u64 = 200_003;
@@ -150,18 +150,22 @@ fn processing_failure_is_reported() {
 fn fetch_needs_no_bytes() {
     let mut up = Upload::new(Config::fetch("http://127.0.0.1:8000/x.mp4"), Millis(0)).unwrap();
     assert_eq!(up.method(), Method::Fetch);
-    let mut asked = false;
-    while let Some(e) = up.poll_event() {
-        asked |= matches!(
-            e,
-            Event::NeedCredentials {
-                method: Method::Fetch,
-                ..
-            }
-        );
-    }
-    assert!(asked);
-    up.provide_credentials(
+    assert_eq!(
+        up.poll_event(),
+        Some(Event::Started {
+            method: Method::Fetch
+        })
+    );
+    let Some(Task::Credentials {
+        id,
+        method: Method::Fetch,
+        ..
+    }) = up.poll_task()
+    else {
+        panic!("credentials for a fetch are asked first");
+    };
+    up.handle_response(
+        id,
         Response::new(200, r#"{"id":"F1","type":"media","status":"created"}"#),
         Millis(1),
     );
@@ -173,8 +177,9 @@ fn fetch_needs_no_bytes() {
 #[test]
 fn refused_credentials_fail_with_the_platform_message() {
     let mut up = Upload::new(cfg(), Millis(0)).unwrap();
-    while up.poll_event().is_some() {}
-    up.provide_credentials(
+    let id = credentials_call(&mut up);
+    up.handle_response(
+        id,
         Response::new(
             403,
             r#"{"status":"error","code":"PermissionDenied","message":"bad key"}"#,
@@ -195,14 +200,15 @@ fn refused_credentials_fail_with_the_platform_message() {
 #[test]
 fn busy_backend_is_asked_again_after_a_pause() {
     let mut up = Upload::new(cfg(), Millis(0)).unwrap();
-    while up.poll_event().is_some() {}
-    up.provide_credentials(
+    let id = credentials_call(&mut up);
+    up.handle_response(
+        id,
         Response::new(429, "").with_header("Retry-After", "2"),
         Millis(10),
     );
     let asks = |up: &mut Upload| {
-        std::iter::from_fn(|| up.poll_event())
-            .filter(|e| matches!(e, Event::NeedCredentials { .. }))
+        std::iter::from_fn(|| up.poll_task())
+            .filter(|t| matches!(t, Task::Credentials { .. }))
             .count()
     };
     assert_eq!(asks(&mut up), 0);

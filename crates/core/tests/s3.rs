@@ -5,7 +5,7 @@ mod harness;
 
 use harness::servers::{Fault, S3Server, Target};
 use harness::Harness;
-use jw_upload_core::{Config, ErrorCode, Event, Method, Millis, RequestKind, State, Upload};
+use jw_upload_core::{Config, ErrorCode, Event, Method, Millis, RequestKind, State, Task, Upload};
 
 const SIZE: u64 = 300_000;
 
@@ -93,9 +93,9 @@ fn expired_link_is_renewed() {
     assert_eq!(h.run(), State::Done);
     assert_eq!(h.cred_requests, 2);
     assert!(h.sent[1].req.url.contains("Signature=sig2"));
-    let renew = h.events.iter().filter_map(|e| match e {
-        Event::NeedCredentials { media_id, .. } => Some(media_id.clone()),
-        _ => None,
+    let renew = h.tasks.iter().filter_map(|t| match t {
+        Task::Credentials { media_id, .. } => Some(media_id.clone()),
+        Task::Digest { .. } => None,
     });
     assert_eq!(renew.collect::<Vec<_>>(), [None, Some("K1".to_string())]);
     h.check_content();
@@ -229,16 +229,13 @@ fn too_large_for_s3_is_refused() {
 fn no_digest_means_no_check() {
     let mut up = Upload::new(cfg(), Millis(0)).unwrap();
     let mut s = S3Server::new(SIZE);
-    while let Some(e) = up.poll_event() {
-        if let Event::NeedCredentials { .. } = e {
-            up.provide_credentials(harness::Server::credentials(&mut s, None), Millis(0));
-        }
-    }
+    let id = harness::credentials_call(&mut up);
+    up.handle_response(id, harness::Server::credentials(&mut s, None), Millis(0));
     let req = up.poll_request(Millis(1)).unwrap();
     let resp = jw_upload_core::Response::new(200, "").with_header("ETag", "\"feed\"");
     up.handle_response(req.id, resp, Millis(2));
     assert_eq!(up.state(), State::Verifying);
-    up.digest_unavailable(0..SIZE, Millis(3));
+    up.handle_digest_failure(0..SIZE, Millis(3));
     assert_eq!(up.state(), State::Done);
     assert_eq!(up.result().unwrap().md5.as_deref(), Some("feed"));
 }

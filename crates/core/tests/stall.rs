@@ -4,7 +4,7 @@
 //! that never comes is still one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jw_upload_core::{Config, Event, Millis, Request, Response, Upload};
+use jw_upload_core::{Config, Event, Millis, Request, Response, Task, Upload};
 
 const SIZE: u64 = 1_500_000;
 
@@ -23,11 +23,10 @@ fn started() -> (Upload, Request) {
     cfg.stall_timeout = std::time::Duration::from_secs(2);
     cfg.verify = false;
     let mut up = Upload::new(cfg, Millis(0)).unwrap();
-    while let Some(ev) = up.poll_event() {
-        if let Event::NeedCredentials { .. } = ev {
-            up.provide_credentials(s3_reply(), Millis(0));
-        }
-    }
+    let Some(Task::Credentials { id, .. }) = up.poll_task() else {
+        panic!("credentials are asked first");
+    };
+    up.handle_response(id, s3_reply(), Millis(0));
     let req = up.poll_request(Millis(0)).unwrap();
     (up, req)
 }
@@ -145,11 +144,11 @@ fn a_large_complete_gets_time_to_assemble() {
     let mut t = 0;
     let complete = loop {
         t += 1;
-        while let Some(ev) = up.poll_event() {
-            if let Event::NeedCredentials { .. } = ev {
+        while let Some(task) = up.poll_task() {
+            if let Task::Credentials { id, .. } = task {
                 let reply =
                     r#"{"id":"M1","upload_id":"U1","upload_token":"T1","status":"created"}"#;
-                up.provide_credentials(Response::new(200, reply), Millis(t));
+                up.handle_response(id, Response::new(200, reply), Millis(t));
             }
         }
         let Some(req) = up.poll_request(Millis(t)) else {
@@ -202,4 +201,79 @@ fn a_large_complete_gets_time_to_assemble() {
     );
     up.handle_response(complete.id, Response::new(200, "{}"), Millis(t + 210_000));
     assert_eq!(up.result().map(|r| r.media_id.as_str()), Some("M1"));
+}
+
+/// Fails credentials call `id` at `now`, waits out the retry pause; the next call and the time.
+fn fail_then_ask_again(
+    up: &mut Upload,
+    id: jw_upload_core::RequestId,
+    kind: jw_upload_core::FailureKind,
+    now: Millis,
+) -> (jw_upload_core::RequestId, Millis) {
+    up.handle_failure(id, kind, now);
+    assert!(matches!(up.state(), jw_upload_core::State::Retrying { .. }));
+    let later = up.poll_timeout().unwrap();
+    up.handle_timeout(later);
+    let Some(Task::Credentials { id: next, .. }) = up.poll_task() else {
+        panic!("asked again after the failure");
+    };
+    assert_ne!(id, next);
+    (next, later)
+}
+
+#[test]
+fn a_credentials_call_is_watched_and_aborted_like_a_request() {
+    use jw_upload_core::{FailureKind, RequestKind, State};
+    let mut cfg = Config::new(SIZE, "clip.mp4", "video/mp4");
+    cfg.stall_timeout = std::time::Duration::from_secs(2);
+    let mut up = Upload::new(cfg, Millis(0)).unwrap();
+    let Some(Task::Credentials { id: first, .. }) = up.poll_task() else {
+        panic!("credentials are asked first");
+    };
+    assert!(up.in_flight().any(|i| i == first), "the call is tracked");
+    // The backend never answers: the watchdog aborts the call and retries.
+    assert_eq!(up.poll_timeout(), Some(Millis(2000)));
+    up.handle_timeout(Millis(2000));
+    assert_eq!(up.poll_abort(), Some(first));
+    let stalls: Vec<Event> = std::iter::from_fn(|| up.poll_event())
+        .filter(|e| matches!(e, Event::Stalled { .. }))
+        .collect();
+    assert_eq!(
+        stalls,
+        [Event::Stalled {
+            id: first,
+            kind: RequestKind::Credentials
+        }]
+    );
+    assert!(matches!(up.state(), State::Retrying { .. }));
+    assert_eq!(up.poll_task(), None, "not asked again during the pause");
+    // A late reply to the aborted call is ignored.
+    up.handle_response(first, s3_reply(), Millis(2001));
+    assert_eq!(up.poll_request(Millis(2001)), None);
+    let again = up.poll_timeout().unwrap();
+    up.handle_timeout(again);
+    let Some(Task::Credentials { id: second, .. }) = up.poll_task() else {
+        panic!("asked again after the pause");
+    };
+    assert_ne!(first, second);
+    // A pause lets the call finish (a create aborted would leave its media behind), and asks
+    // nothing new.
+    up.pause(again);
+    assert_eq!(up.poll_abort(), None);
+    assert_eq!(up.poll_task(), None);
+    up.resume(again);
+    assert_eq!(up.poll_task(), None);
+    // A failed call is retried like a request, after the pause.
+    let (third, later) = fail_then_ask_again(&mut up, second, FailureKind::Timeout, again);
+    // A failure while paused costs no attempt and no pause: resuming asks again.
+    up.pause(later);
+    up.handle_failure(third, FailureKind::Network, later);
+    assert_eq!(up.state(), State::Paused);
+    up.resume(later);
+    let Some(Task::Credentials { id: fourth, .. }) = up.poll_task() else {
+        panic!("asked again after resume");
+    };
+    let (fourth, later) = fail_then_ask_again(&mut up, fourth, FailureKind::Network, later);
+    up.handle_response(fourth, s3_reply(), later);
+    assert!(up.poll_request(later).is_some(), "the upload goes on");
 }

@@ -172,7 +172,7 @@ impl Queue {
                 }
                 self.emit("upload-progress", d);
             }
-            Event::NeedCredentials { method, .. } => item.method.set(Some(*method)),
+            Event::Started { method } => item.method.set(Some(*method)),
             Event::Finished(r) => {
                 item.media_id.set(Some(r.media_id.clone()));
                 item.method.set(Some(r.method));

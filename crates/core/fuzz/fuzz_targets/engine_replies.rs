@@ -3,7 +3,7 @@
 //! bytes outside the file, and always end or keep waiting on something.
 #![no_main]
 
-use jw_upload_core::{Config, Event, FailureKind, Method, Millis, Response, Upload};
+use jw_upload_core::{Config, FailureKind, Method, Millis, Response, Task, Upload};
 use libfuzzer_sys::fuzz_target;
 
 const CREDS: [&str; 3] = [
@@ -16,7 +16,12 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 4 {
         return;
     }
-    let method = [Method::S3, Method::Form, Method::Resumable, Method::Multipart][data[0] as usize % 4];
+    let method = [
+        Method::S3,
+        Method::Form,
+        Method::Resumable,
+        Method::Multipart,
+    ][data[0] as usize % 4];
     let size = 1 + u64::from(u16::from_le_bytes([data[1], data[2]])) * 4096;
     let mut cfg = Config::new(size, "f.mp4", "video/mp4").with_method(method);
     cfg.chunk_parallel = 1 + (data[3] as usize % 3);
@@ -28,20 +33,20 @@ fuzz_target!(|data: &[u8]| {
     for _ in 0..200 {
         now += 1000;
         while up.poll_abort().is_some() {}
-        while let Some(ev) = up.poll_event() {
-            match ev {
-                Event::NeedCredentials { .. } => {
+        while let Some(task) = up.poll_task() {
+            match task {
+                Task::Credentials { id, .. } => {
                     let pick = input.next().and_then(|c| c.first()).copied().unwrap_or(0);
                     let body = CREDS[pick as usize % 3];
-                    up.provide_credentials(Response::new(200, body), Millis(now));
+                    up.handle_response(id, Response::new(200, body), Millis(now));
                 }
-                Event::NeedDigest { range } => {
+                Task::Digest { range } => {
                     assert!(range.end <= size);
-                    up.provide_digest(range, "00", Millis(now));
+                    up.handle_digest(range, "00", Millis(now));
                 }
-                _ => {}
             }
         }
+        while up.poll_event().is_some() {}
         let Some(req) = up.poll_request(Millis(now)) else {
             match up.poll_timeout() {
                 Some(t) => {
@@ -60,7 +65,10 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         let (status, rest) = match chunk {
-            [a, rest @ ..] => ([200u16, 201, 303, 400, 401, 403, 404, 416, 429, 500][*a as usize % 10], rest),
+            [a, rest @ ..] => (
+                [200u16, 201, 303, 400, 401, 403, 404, 416, 429, 500][*a as usize % 10],
+                rest,
+            ),
             [] => (200, &[][..]),
         };
         let text = String::from_utf8_lossy(rest).into_owned();

@@ -1,10 +1,8 @@
 //! Fuzzes every platform reply parser (credentials, form/resumable result, parts page,
-//! progress JSON-P, media status, error shapes) and the HTTP date / Retry-After parsers.
+//! media status, error shapes) and the HTTP date / Retry-After parsers.
 #![no_main]
 
-use jw_upload_core::reply::{
-    Credentials, MediaStatus, PartsPage, PlatformError, ProgressReply, UploadedReply,
-};
+use jw_upload_core::reply::{Credentials, MediaStatus, PartsPage, PlatformError, UploadedReply};
 use jw_upload_core::retry::{parse_http_date_ms, parse_retry_after};
 use libfuzzer_sys::fuzz_target;
 
@@ -15,7 +13,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = Credentials::parse(s);
     let _ = UploadedReply::parse(s);
     let _ = PartsPage::parse(s);
-    let _ = ProgressReply::parse(s);
     let _ = MediaStatus::parse(s);
     let e = PlatformError::parse(s);
     let _ = e.is_expired();

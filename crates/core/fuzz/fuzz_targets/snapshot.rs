@@ -2,7 +2,7 @@
 //! refused or resumed, never a panic, and the resumed engine only asks for bytes of the file.
 #![no_main]
 
-use jw_upload_core::{Config, Event, Millis, Response, Snapshot, Upload};
+use jw_upload_core::{Config, Millis, Response, Snapshot, Task, Upload};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,12 +15,13 @@ fuzz_target!(|data: &[u8]| {
     };
     for t in 1..50u64 {
         while up.poll_abort().is_some() {}
-        while let Some(ev) = up.poll_event() {
-            if let Event::NeedDigest { range } = ev {
+        while let Some(task) = up.poll_task() {
+            if let Task::Digest { range } = task {
                 assert!(range.end <= size);
-                up.provide_digest(range, "x", Millis(t));
+                up.handle_digest(range, "x", Millis(t));
             }
         }
+        while up.poll_event().is_some() {}
         let Some(req) = up.poll_request(Millis(t)) else {
             return;
         };

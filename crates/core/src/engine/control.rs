@@ -4,7 +4,7 @@
 use super::{Outcome, Upload};
 use crate::error::{ErrorCode, UploadError};
 use crate::event::{Event, RetryReason, State, UploadResult};
-use crate::io::FailureKind;
+use crate::io::{FailureKind, RequestKind};
 use crate::protocol::{Phase, Verdict};
 use crate::status::{Follow, StatusFollower};
 use crate::time::Millis;
@@ -13,7 +13,8 @@ use std::time::Duration;
 impl Upload {
     // ---- control -----------------------------------------------------------------------
 
-    /// Pauses: aborts every request (their work is kept) until [`resume`](Self::resume).
+    /// Pauses: aborts every request (their work is kept) until [`resume`](Self::resume). A
+    /// credentials call goes on: its reply is kept for the resume.
     pub fn pause(&mut self, now: Millis) {
         if !self.running() || self.paused {
             return;
@@ -30,7 +31,7 @@ impl Upload {
             return;
         }
         self.paused = false;
-        self.pause_until = self.server_wait.filter(|t| *t > now);
+        self.gate.go_on(now);
         self.after(now);
     }
 
@@ -56,7 +57,7 @@ impl Upload {
         }
         self.online = online;
         if online {
-            self.pause_until = self.server_wait.filter(|t| *t > now);
+            self.gate.go_on(now);
         }
         self.after(now);
     }
@@ -64,6 +65,12 @@ impl Upload {
     pub(super) fn abort_all(&mut self, failed: bool) {
         let flights = std::mem::take(&mut self.flights);
         for (id, f) in flights {
+            if !failed && f.kind == RequestKind::Credentials {
+                // A pause lets the credentials call finish: aborting a create would leave its
+                // media behind on the platform, and asking again would create another.
+                self.flights.insert(id, f);
+                continue;
+            }
             self.progress.remove(id.0);
             self.aborts.push_back(id);
             if !failed {
@@ -81,77 +88,33 @@ impl Upload {
         error: Option<UploadError>,
         now: Millis,
     ) {
-        if let Some(e) = error {
-            self.last_error = Some(e);
-        }
+        self.gate.note(error);
         if !self.online || self.paused {
             return; // offline waits cost no attempt; paused work waits for resume
         }
-        let shared = self.pause_until.is_some_and(|t| t > now);
-        if !shared {
-            self.attempt += 1;
-            if self.attempt > self.cfg.retry.max_attempts {
-                let err = self.exhausted(reason);
-                self.fail(err);
-                return;
-            }
+        if let Err(e) = self.gate.failed(&self.cfg.retry, reason, retry_after, now) {
+            self.fail(e);
         }
-        let delay = self
-            .cfg
-            .retry
-            .delay(self.attempt.max(1), self.jitter.next_unit(), retry_after);
-        let until = now + delay;
-        if let Some(ra) = retry_after {
-            let floor = now + ra.min(self.cfg.retry.max_retry_after);
-            self.server_wait = Some(self.server_wait.map_or(floor, |t| t.max(floor)));
-        }
-        if self.pause_until.is_none_or(|t| t < until) {
-            self.pause_until = Some(until);
-            self.last_retry = (self.attempt.max(1), delay, reason);
-        }
-    }
-
-    pub(super) fn exhausted(&self, reason: RetryReason) -> UploadError {
-        let mut e = match (&self.last_error, reason) {
-            (Some(e), _) if e.status.is_some() || e.code != ErrorCode::Network => e.clone(),
-            _ => UploadError::new(
-                ErrorCode::Network,
-                "The connection failed too many times.",
-                true,
-            ),
-        };
-        e.retryable = true;
-        e.message = format!(
-            "{} Gave up after {} attempts ({reason}).",
-            e.message, self.cfg.retry.max_attempts
-        );
-        e
     }
 
     pub(super) fn verdict(&mut self, v: Verdict, now: Millis) {
         match v {
             Verdict::Continue => {}
-            Verdict::Progress => {
-                self.attempt = 0;
-                self.renewals = 0;
-                self.last_error = None;
-            }
+            Verdict::Progress => self.gate.progressed(),
             Verdict::Retry {
                 reason,
                 retry_after,
                 error,
             } => self.retry(reason, retry_after, error, now),
             Verdict::Renew => {
-                self.renewals += 1;
-                if self.renewals > self.cfg.max_renewals {
+                if self.gate.renewal(self.cfg.max_renewals) {
+                    self.creds.renew();
+                } else {
                     self.fail(UploadError::new(
                         ErrorCode::CredentialsExpired,
                         "The upload credentials expired and could not be renewed.",
                         true,
                     ));
-                } else {
-                    self.awaiting_creds = true;
-                    self.creds_asked = false;
                 }
             }
             Verdict::Fail(e) => self.fail(e),
@@ -200,15 +163,10 @@ impl Upload {
         if !self.online {
             return State::Offline;
         }
-        if self.pause_until.is_some_and(|t| t > now) {
-            let (attempt, delay, reason) = self.last_retry;
-            return State::Retrying {
-                attempt,
-                delay,
-                reason,
-            };
+        if let Some(retrying) = self.gate.state(now) {
+            return retrying;
         }
-        if self.awaiting_creds {
+        if self.creds.awaiting() {
             return State::Waiting;
         }
         match self.machine.phase() {
@@ -220,14 +178,7 @@ impl Upload {
 
     /// Bookkeeping after every input: ask for credentials, report progress and state.
     pub(super) fn after(&mut self, now: Millis) {
-        let resting = self.pause_until.is_none_or(|t| t <= now);
-        if self.running() && self.awaiting_creds && !self.creds_asked && resting && !self.paused {
-            self.creds_asked = true;
-            self.events.push_back(Event::NeedCredentials {
-                method: self.method,
-                media_id: self.media_id().map(str::to_string),
-            });
-        }
+        self.ask_credentials(now);
         if self.running() {
             if let Some(p) = self.progress.poll() {
                 self.events.push_back(Event::Progress(p));

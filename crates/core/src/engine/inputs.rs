@@ -1,11 +1,11 @@
-//! What the driver reports: credentials, digests, replies, failures, progress and time; and the
-//! requests it asks for.
+//! What the driver reports (replies, failures, progress, digests, time) and what it asks for
+//! (requests); the credentials call, tracked like a request.
 
 use super::control::reason_of;
 use super::{Flight, Upload};
 use crate::error::{ErrorCode, UploadError};
 use crate::event::{Event, RetryReason};
-use crate::io::{FailureKind, Request, RequestId, RequestKind, Response};
+use crate::io::{FailureKind, Request, RequestId, RequestKind, Response, Task};
 use crate::protocol::{rejected, Outgoing};
 use crate::reply::Credentials;
 use crate::retry::is_retryable_status;
@@ -16,20 +16,17 @@ use std::ops::Range;
 impl Upload {
     // ---- credentials -------------------------------------------------------------------
 
-    /// Answers `Event::NeedCredentials` with the backend's reply (the platform's create or
-    /// update reply, passed on unchanged). A 2xx is parsed; 408/429/5xx are retried after a
-    /// pause (a new `NeedCredentials` follows); any other status fails the upload.
-    pub fn provide_credentials(&mut self, resp: Response, now: Millis) {
-        if !self.running() || !self.awaiting_creds {
-            return;
-        }
+    /// The reply to a credentials call (the platform's create or update reply, passed on
+    /// unchanged). A 2xx is parsed; 408/429/5xx are retried after a pause (a new
+    /// `Task::Credentials` follows); any other status fails the upload.
+    fn on_credentials(&mut self, resp: Response, now: Millis) {
+        self.creds.unanswered();
         if resp.is_success() {
             match Credentials::parse(&resp.body) {
                 Ok(c) => self.install(c, now),
                 Err(e) => self.fail(e.with_status(resp.status)),
             }
         } else if is_retryable_status(resp.status) {
-            self.creds_asked = false;
             let ra = {
                 let (_, ctx) = self.ctx_parts(now);
                 ctx.retry_after(&resp)
@@ -44,7 +41,7 @@ impl Upload {
             );
         } else {
             let mut e = rejected(&resp);
-            if self.creds.is_some() {
+            if self.creds.last().is_some() {
                 // A renewal refused: the credentials stay expired.
                 e.code = ErrorCode::CredentialsExpired;
                 e.message = format!(
@@ -54,36 +51,42 @@ impl Upload {
             }
             self.fail(e);
         }
-        self.after(now);
-    }
-
-    /// The backend could not be reached: retried like any network failure.
-    pub fn credentials_failed(&mut self, kind: FailureKind, now: Millis) {
-        if !self.running() || !self.awaiting_creds {
-            return;
-        }
-        self.creds_asked = false;
-        self.retry(reason_of(kind), None, None, now);
-        self.after(now);
     }
 
     pub(super) fn install(&mut self, c: Credentials, now: Millis) {
         let (machine, mut ctx) = self.ctx_parts(now);
         match machine.install(&c, &mut ctx) {
             Ok(v) => {
-                self.creds = Some(c);
-                self.awaiting_creds = false;
-                self.creds_asked = false;
+                self.creds.install(c);
                 self.verdict(v, now);
             }
             Err(e) => self.fail(e),
         }
     }
 
+    /// Asks for credentials when they are needed and nothing holds the upload back: a tracked
+    /// call, with a stall watchdog like any request.
+    pub(super) fn ask_credentials(&mut self, now: Millis) {
+        let resting = self.gate.deadline().is_none_or(|t| t <= now);
+        if !(self.running() && self.creds.to_ask() && resting && !self.paused) {
+            return;
+        }
+        let id = self.next_request_id();
+        let kind = RequestKind::Credentials;
+        let f = Flight::new(kind, self.cfg.stall_timeout, 0, self.cfg.size, now);
+        self.flights.insert(id, f);
+        self.creds.asked(id);
+        self.tasks.push_back(Task::Credentials {
+            id,
+            method: self.method,
+            media_id: self.media_id().map(str::to_string),
+        });
+    }
+
     // ---- digests -----------------------------------------------------------------------
 
-    /// Answers `Event::NeedDigest`: the MD5 (hex) of the source bytes `range`.
-    pub fn provide_digest(&mut self, range: Range<u64>, md5_hex: &str, now: Millis) {
+    /// Answers `Task::Digest`: the MD5 (hex) of the source bytes `range`.
+    pub fn handle_digest(&mut self, range: Range<u64>, md5_hex: &str, now: Millis) {
         let key = (range.start, range.end);
         self.wanted.remove(&key);
         self.digests
@@ -99,8 +102,8 @@ impl Upload {
 
     /// The driver cannot hash `range` (no worker, read error): the engine goes on without
     /// checking what the server stored for it.
-    pub fn digest_unavailable(&mut self, range: Range<u64>, now: Millis) {
-        self.provide_digest(range, "", now);
+    pub fn handle_digest_failure(&mut self, range: Range<u64>, now: Millis) {
+        self.handle_digest(range, "", now);
     }
 
     // ---- requests ----------------------------------------------------------------------
@@ -122,13 +125,12 @@ impl Upload {
         if let Some(f) = &mut self.follower {
             return f.next(now);
         }
-        if !self.running() || self.paused || !self.online || self.awaiting_creds {
+        if !self.running() || self.paused || !self.online || self.creds.awaiting() {
             return None;
         }
-        if self.pause_until.is_some_and(|t| now < t) {
+        if !self.gate.open(now) {
             return None;
         }
-        self.pause_until = None;
         let (machine, mut ctx) = self.ctx_parts(now);
         machine.next(&mut ctx)
     }
@@ -140,15 +142,20 @@ impl Upload {
             && self.follower.is_none()
             && self.flights.is_empty()
             && self.wanted.is_empty()
-            && !self.awaiting_creds
+            && !self.creds.awaiting()
             && !self.paused
             && self.online
-            && self.pause_until.is_none_or(|t| t <= now)
+            && !self.gate.waiting(now)
+    }
+
+    fn next_request_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        id
     }
 
     pub(super) fn launch(&mut self, o: Outgoing, now: Millis) -> Request {
-        let id = RequestId(self.next_id);
-        self.next_id += 1;
+        let id = self.next_request_id();
         let stall = self.cfg.stall_timeout;
         let body_len = o.body.source_len();
         if o.body.source_range().is_some() {
@@ -165,16 +172,14 @@ impl Upload {
             url: o.url,
             headers: o.headers,
             body: o.body,
-            stall_timeout: stall,
         }
     }
 
     /// Upload progress of request `id`: `sent` bytes of its body so far (overwrites).
     pub fn handle_progress(&mut self, id: RequestId, sent: u64, now: Millis) {
-        let Some(f) = self.flights.get_mut(&id) else {
+        let Some(f) = self.flights.get(&id) else {
             return;
         };
-        f.progress(sent, now);
         if f.body_len > 0 {
             // Form bodies count their multipart framing too: cap at the source bytes.
             self.progress.set_in_flight(id.0, sent.min(f.body_len), now);
@@ -182,12 +187,18 @@ impl Upload {
         self.after(now);
     }
 
-    /// The reply to request `id`. Replies to aborted or unknown ids are ignored.
+    /// The reply to request (or credentials call) `id`. Replies to aborted or unknown ids are
+    /// ignored.
     pub fn handle_response(&mut self, id: RequestId, resp: Response, now: Millis) {
         let Some(f) = self.flights.remove(&id) else {
             return;
         };
         self.progress.remove(id.0);
+        if f.kind == RequestKind::Credentials {
+            self.on_credentials(resp, now);
+            self.after(now);
+            return;
+        }
         if f.kind == RequestKind::MediaStatus {
             if let Some(fl) = &mut self.follower {
                 fl.on_response(&resp, now, &mut self.events);
@@ -207,7 +218,7 @@ impl Upload {
     /// The file could not be read for request `id` (the browser's snapshot of it is stale: it
     /// changed, moved or vanished on disk). Nothing sent from it can be right any more: the
     /// upload fails with `file_changed`, not retried.
-    pub fn source_unreadable(&mut self, id: RequestId, now: Millis) {
+    pub fn handle_unreadable(&mut self, id: RequestId, now: Millis) {
         if self.flights.remove(&id).is_none() {
             return; // aborted meanwhile (pause, cancel): nothing to say
         }
@@ -216,7 +227,8 @@ impl Upload {
         self.after(now);
     }
 
-    /// Request `id` ended without a reply.
+    /// Request (or credentials call) `id` ended without a reply: retried like any network
+    /// failure.
     pub fn handle_failure(&mut self, id: RequestId, kind: FailureKind, now: Millis) {
         let Some(f) = self.flights.remove(&id) else {
             return;
@@ -236,12 +248,16 @@ impl Upload {
         if !self.running() {
             return;
         }
+        if f.kind == RequestKind::Credentials {
+            self.creds.unanswered();
+            self.retry(reason, None, None, now);
+            return;
+        }
         let suspect = self.machine.lost(&f.kind, self.online);
         self.retry(reason, None, None, now);
-        if suspect && self.running() && !self.awaiting_creds {
+        if suspect && self.running() {
             // Not counted as a renewal: the attempts bound it.
-            self.awaiting_creds = true;
-            self.creds_asked = false;
+            self.creds.renew();
         }
     }
 
@@ -249,8 +265,11 @@ impl Upload {
 
     /// When the driver should call [`handle_timeout`](Self::handle_timeout) (or poll again).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let stalls = self.flights.values().map(Flight::deadline);
-        let pause = self.pause_until.filter(|_| self.running() && !self.paused);
+        let stalls = (self.flights.iter()).map(|(id, f)| f.deadline(self.progress.sending(id.0)));
+        let pause = self
+            .gate
+            .deadline()
+            .filter(|_| self.running() && !self.paused);
         let follow = self.follower.as_ref().and_then(StatusFollower::timeout);
         stalls.chain(pause).chain(follow).min()
     }
@@ -258,13 +277,11 @@ impl Upload {
     /// Time passed: aborts stalled requests (each one `Event::Stalled`, then a retry).
     pub fn handle_timeout(&mut self, now: Millis) {
         self.progress.tick(now);
-        if self.pause_until.is_some_and(|t| t <= now) {
-            self.pause_until = None;
-        }
+        self.gate.open(now);
         let stalled: Vec<RequestId> = self
             .flights
             .iter()
-            .filter(|(_, f)| f.deadline() <= now)
+            .filter(|(id, f)| f.deadline(self.progress.sending(id.0)) <= now)
             .map(|(id, _)| *id)
             .collect();
         for id in stalled {

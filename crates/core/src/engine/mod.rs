@@ -1,36 +1,38 @@
-//! The sans-IO upload: takes replies, failures, progress and time; hands out requests, aborts,
-//! events and the next deadline. This file holds the state and its record; `inputs.rs` takes
-//! what the driver reports, `control.rs` holds pause/cancel/offline, retries and the UI state.
+//! The sans-IO upload: takes replies, failures, progress, digests and time; hands out
+//! requests, aborts, the driver's tasks, the UI's events and the next deadline. This file holds
+//! the state and its record; `inputs.rs` takes what the driver reports, `control.rs` holds
+//! pause/cancel/offline, verdicts and the UI state, `creds.rs` the credentials' state and
+//! `gate.rs` the retry pause and its budget.
 
 mod control;
+mod creds;
+mod gate;
 mod inputs;
 
 use crate::config::Config;
 use crate::error::{ErrorCode, UploadError};
-use crate::event::{Event, RetryReason, State, UploadResult};
-use crate::io::{RequestId, RequestKind};
+use crate::event::{Event, State, UploadResult};
+use crate::io::{RequestId, RequestKind, Task};
 use crate::method::{choose, Method};
-use crate::progress::ProgressTracker;
+use crate::progress::{ProgressTracker, Sending};
 use crate::protocol::{Ctx, Machine};
 use crate::reply::Credentials;
-use crate::retry::Jitter;
 use crate::status::StatusFollower;
 use crate::time::Millis;
+use creds::Creds;
+use gate::RetryGate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
+/// A request (or credentials call) in flight. The bytes its body sent and the link's rate
+/// they show are in the [`ProgressTracker`] (`sending`), the one place that keeps them.
 #[derive(Clone, Debug)]
 struct Flight {
     kind: RequestKind,
-    last_activity: Millis,
+    launched: Millis,
     stall: Duration,
-    sent: u64,
     body_len: u64,
-    /// The link's rate (bytes per ms) seen in the progress after the first report, smoothed.
-    rate: Option<f64>,
-    /// Progress reports that moved forward.
-    reports: u32,
     /// Bytes the server may have to go through before it replies (the whole file for a
     /// multipart `complete` or a resumable upload's last chunk): it may take a while.
     assemble: u64,
@@ -62,29 +64,11 @@ impl Flight {
         };
         Flight {
             kind,
-            last_activity: now,
+            launched: now,
             stall,
-            sent: 0,
             body_len,
-            rate: None,
-            reports: 0,
             assemble,
         }
-    }
-
-    /// Upload progress: `sent` bytes handed to the browser's socket so far.
-    fn progress(&mut self, sent: u64, now: Millis) {
-        if sent > self.sent {
-            let dt = now.0.saturating_sub(self.last_activity.0);
-            // The first report is the burst into empty buffers, not the link's rate.
-            if self.reports > 0 && dt > 0 {
-                let r = (sent - self.sent) as f64 / dt as f64;
-                self.rate = Some(self.rate.map_or(r, |old| 0.7 * old + 0.3 * r));
-            }
-            self.reports += 1;
-            self.last_activity = now;
-        }
-        self.sent = sent;
     }
 
     /// When the watchdog gives up on this request: `stall` without progress; once the whole
@@ -92,15 +76,16 @@ impl Flight {
     /// (a slow link is no stall; a reply that never comes still is one).
     /// A request that finishes the upload also gets the time the server may take to go
     /// through the whole file.
-    fn deadline(&self) -> Millis {
-        let quiet = self.last_activity + self.stall;
-        if self.sent < self.body_len {
+    fn deadline(&self, sending: Option<&Sending>) -> Millis {
+        let (sent, last, rate) = match sending {
+            Some(s) => (s.sent, s.at, s.rate.filter(|_| s.reports >= RATE_REPORTS)),
+            None => (0, self.launched, None),
+        };
+        let quiet = last + self.stall;
+        if sent < self.body_len {
             return quiet;
         }
-        let rate = match self.rate {
-            Some(r) if self.reports >= RATE_REPORTS && r > 0.0 => r,
-            _ => SLOW_LINK_BYTES_PER_MS,
-        };
+        let rate = rate.filter(|r| *r > 0.0).unwrap_or(SLOW_LINK_BYTES_PER_MS);
         let buffered = self.body_len.min(IN_BUFFERS) as f64;
         let drain = ((buffered / rate) as u64).min(MAX_DRAIN_MS);
         let assemble = ((self.assemble as f64 / ASSEMBLE_BYTES_PER_MS) as u64).min(MAX_ASSEMBLE_MS);
@@ -146,22 +131,14 @@ pub struct Upload {
     cfg: Config,
     method: Method,
     machine: Machine,
-    creds: Option<Credentials>,
-    awaiting_creds: bool,
-    creds_asked: bool,
+    creds: Creds,
     progress: ProgressTracker,
     events: VecDeque<Event>,
+    tasks: VecDeque<Task>,
     aborts: VecDeque<RequestId>,
     flights: BTreeMap<RequestId, Flight>,
     next_id: u64,
-    attempt: u32,
-    renewals: u32,
-    pause_until: Option<Millis>,
-    /// The latest end of a `Retry-After` wait: kept through resume and coming back online.
-    server_wait: Option<Millis>,
-    last_retry: (u32, Duration, RetryReason),
-    last_error: Option<UploadError>,
-    jitter: Jitter,
+    gate: RetryGate,
     paused: bool,
     online: bool,
     outcome: Outcome,
@@ -174,7 +151,7 @@ pub struct Upload {
 
 impl Upload {
     /// Starts an upload: picks the method (fetch when `cfg.download_url` is set), checks the
-    /// limits, and asks for credentials (`Event::NeedCredentials`).
+    /// limits, says so (`Event::Started`) and asks for credentials (`Task::Credentials`).
     pub fn new(cfg: Config, now: Millis) -> Result<Upload, UploadError> {
         let size = (cfg.download_url.is_none()).then_some(cfg.size);
         let method = choose(size, cfg.download_url.is_some(), cfg.method, cfg.resource)?;
@@ -187,23 +164,16 @@ impl Upload {
     fn with_machine(cfg: Config, method: Method, machine: Machine) -> Upload {
         Upload {
             progress: ProgressTracker::new(cfg.size),
-            jitter: Jitter::new(cfg.seed),
+            gate: RetryGate::new(cfg.seed),
             cfg,
             method,
             machine,
-            creds: None,
-            awaiting_creds: true,
-            creds_asked: false,
-            events: VecDeque::new(),
+            creds: Creds::needed(),
+            events: VecDeque::from([Event::Started { method }]),
+            tasks: VecDeque::new(),
             aborts: VecDeque::new(),
             flights: BTreeMap::new(),
             next_id: 1,
-            attempt: 0,
-            renewals: 0,
-            pause_until: None,
-            server_wait: None,
-            last_retry: (0, Duration::ZERO, RetryReason::Network),
-            last_error: None,
             paused: false,
             online: true,
             outcome: Outcome::Running,
@@ -245,8 +215,7 @@ impl Upload {
             .collect();
         u.media_hint = snap.media_id;
         if let Some(r) = snap.result {
-            u.awaiting_creds = false;
-            u.creds = snap.credentials;
+            u.creds = Creds::held(snap.credentials);
             u.finish(r, now);
         } else if let Some(c) = snap.credentials {
             u.install(c, now);
@@ -262,7 +231,7 @@ impl Upload {
             size: self.cfg.size,
             method: self.method,
             media_id: self.media_id().map(str::to_string),
-            credentials: self.creds.clone(),
+            credentials: self.creds.last().cloned(),
             digests: self
                 .digests
                 .iter()
@@ -291,7 +260,7 @@ impl Upload {
     /// The media id, once credentials named it.
     pub fn media_id(&self) -> Option<&str> {
         self.creds
-            .as_ref()
+            .last()
             .map(Credentials::media_id)
             .or(self.media_hint.as_deref())
     }
@@ -317,6 +286,7 @@ impl Upload {
                 now,
                 progress: &mut self.progress,
                 events: &mut self.events,
+                tasks: &mut self.tasks,
                 digests: &self.digests,
                 wanted: &mut self.wanted,
             },
@@ -334,7 +304,12 @@ impl Upload {
         self.aborts.pop_front()
     }
 
-    /// The next event.
+    /// The next task for the driver itself: a credentials call or a digest.
+    pub fn poll_task(&mut self) -> Option<Task> {
+        self.tasks.pop_front()
+    }
+
+    /// The next event for the UI (state, progress, parts, the result, errors).
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }

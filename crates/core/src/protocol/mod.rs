@@ -10,7 +10,7 @@ mod whole;
 use crate::config::Config;
 use crate::error::{ErrorCode, UploadError};
 use crate::event::{Event, RetryReason, UploadResult};
-use crate::io::{Body, HttpMethod, RequestKind, Response};
+use crate::io::{Body, HttpMethod, RequestKind, Response, Task};
 use crate::method::Method;
 use crate::progress::ProgressTracker;
 use crate::reply::{Credentials, PlatformError};
@@ -21,12 +21,14 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Range;
 use std::time::Duration;
 
-/// What a machine acts in: config, time, progress, events, the driver's digests.
+/// What a machine acts in: config, time, progress, the UI's events, the driver's tasks and
+/// digests.
 pub(crate) struct Ctx<'a> {
     pub cfg: &'a Config,
     pub now: Millis,
     pub progress: &'a mut ProgressTracker,
     pub events: &'a mut VecDeque<Event>,
+    pub tasks: &'a mut VecDeque<Task>,
     pub digests: &'a BTreeMap<(u64, u64), String>,
     pub wanted: &'a mut BTreeSet<(u64, u64)>,
 }
@@ -40,8 +42,7 @@ impl Ctx<'_> {
             return Some(d.clone());
         }
         if self.cfg.verify && self.wanted.insert(key) {
-            self.events
-                .push_back(Event::NeedDigest { range: r.clone() });
+            self.tasks.push_back(Task::Digest { range: r.clone() });
         }
         None
     }

@@ -14,7 +14,7 @@ mod status;
 
 pub use error::PlatformError;
 pub use parts::{normalize_etag, PartEntry, PartsPage};
-pub use status::{MediaState, MediaStatus, ProgressReply};
+pub use status::{MediaState, MediaStatus};
 
 fn json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, UploadError> {
     serde_json::from_str(body).map_err(|e| UploadError::invalid_reply(format!("{what}: {e}")))
@@ -188,15 +188,6 @@ impl Credentials {
     }
 }
 
-/// The redirect link of a form or resumable reply.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RedirectLink {
-    /// Redirect address.
-    pub address: String,
-    /// Its query parameters.
-    pub query: BTreeMap<String, String>,
-}
-
 /// The reply to a finished form POST or a last resumable chunk.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadedReply {
@@ -206,12 +197,10 @@ pub struct UploadedReply {
     pub md5: Option<String>,
     /// Size the server received (string or number on the wire).
     pub size: Option<u64>,
-    /// Redirect link, when a redirect address was given.
-    pub redirect_link: Option<RedirectLink>,
 }
 
 impl UploadedReply {
-    /// Parses `{"status":"ok","video":{"key","md5","size"},"redirect_link":{...}}`.
+    /// Parses `{"status":"ok","video":{"key","md5","size"}}` (a `redirect_link` is ignored).
     pub fn parse(body: &str) -> Result<UploadedReply, UploadError> {
         let raw: RawV1 = json(body, "upload reply")?;
         if raw.status.as_deref().is_some_and(|s| s != "ok") {
@@ -225,24 +214,10 @@ impl UploadedReply {
             .as_ref()
             .and_then(scalar_string)
             .ok_or_else(|| UploadError::invalid_reply("upload reply key is not a string"))?;
-        let redirect_link = raw.rest.get("redirect_link").and_then(|v| {
-            let address = v.get("address")?.as_str()?.to_string();
-            let query = v
-                .get("query")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| scalar_string(v).map(|s| (k.clone(), s)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(RedirectLink { address, query })
-        });
         Ok(UploadedReply {
             key,
             md5: obj.md5.map(|m| m.trim().to_ascii_lowercase()),
             size: obj.size.as_ref().and_then(size_of),
-            redirect_link,
         })
     }
 }
@@ -305,7 +280,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!((a.size, a.md5.as_deref()), (Some(215), Some("6d40")));
-        assert_eq!(a.redirect_link.unwrap().query["parameter1"], "value1");
         let b = UploadedReply::parse(r#"{"status":"ok","image":{"key":"k","size":215}}"#).unwrap();
         assert_eq!(b.size, Some(215));
         assert!(UploadedReply::parse(r#"{"status":"ok"}"#).is_err());

@@ -1,65 +1,9 @@
-//! The form progress JSON-P payload and the v2 media status reply.
+//! The v2 media status reply.
 
 use super::{json, scalar_string, size_of};
 use crate::error::UploadError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// The form upload progress (`/progress?token=T&callback=cb`, JSON-P).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ProgressReply {
-    /// Upload not started.
-    Starting,
-    /// Bytes received so far of `size`.
-    Uploading {
-        /// Bytes received.
-        received: u64,
-        /// File size.
-        size: Option<u64>,
-    },
-    /// Upload finished.
-    Done,
-    /// The upload failed with this HTTP status.
-    Error {
-        /// HTTP status.
-        status: Option<u16>,
-    },
-}
-
-impl ProgressReply {
-    /// Parses `cb({...})` (or a bare JSON object).
-    pub fn parse(body: &str) -> Result<ProgressReply, UploadError> {
-        let t = body.trim().trim_end_matches(';').trim();
-        let inner = match (t.find('('), t.rfind(')')) {
-            (Some(a), Some(b)) if a < b && !t.starts_with('{') => &t[a + 1..b],
-            _ => t,
-        };
-        let v: Value = json(inner, "progress")?;
-        let state = v
-            .get("state")
-            .and_then(Value::as_str)
-            .ok_or_else(|| UploadError::invalid_reply("progress has no state"))?;
-        Ok(match state {
-            "starting" => ProgressReply::Starting,
-            "uploading" => ProgressReply::Uploading {
-                received: v.get("received").and_then(size_of).unwrap_or(0),
-                size: v.get("size").and_then(size_of),
-            },
-            "done" => ProgressReply::Done,
-            "error" => ProgressReply::Error {
-                status: v
-                    .get("status")
-                    .and_then(size_of)
-                    .and_then(|s| u16::try_from(s).ok()),
-            },
-            other => {
-                return Err(UploadError::invalid_reply(format!(
-                    "progress state {other}"
-                )))
-            }
-        })
-    }
-}
 
 /// Processing state of a media.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,26 +72,6 @@ impl MediaStatus {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn progress_jsonp() {
-        assert_eq!(
-            ProgressReply::parse(r#"cb({"state":"starting"})"#).unwrap(),
-            ProgressReply::Starting
-        );
-        assert_eq!(
-            ProgressReply::parse(r#"cb({"state":"uploading","received":5,"size":"9"});"#).unwrap(),
-            ProgressReply::Uploading {
-                received: 5,
-                size: Some(9)
-            }
-        );
-        assert_eq!(
-            ProgressReply::parse(r#"{"state":"error","status":413}"#).unwrap(),
-            ProgressReply::Error { status: Some(413) }
-        );
-        assert!(ProgressReply::parse("cb(").is_err());
-    }
 
     #[test]
     fn media_status() {

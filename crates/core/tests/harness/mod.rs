@@ -1,11 +1,11 @@
 //! Scripted-peer harness: a virtual clock, a synthetic source, fake platform servers with fault
 //! injection, and a driver loop that runs an `Upload` to the end and records every request.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod servers;
 
 use jw_upload_core::{
-    Body, Config, Event, FailureKind, Millis, Request, RequestId, Response, State, Upload,
+    Body, Config, Event, FailureKind, Millis, Request, RequestId, Response, State, Task, Upload,
 };
 use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
@@ -90,6 +90,7 @@ pub trait Server {
     /// What was assembled, as source ranges in order, once the upload is complete.
     fn assembled(&self) -> Option<Vec<Range<u64>>>;
     /// What it acknowledged, per request.
+    #[allow(dead_code)] // not every test binary uses it
     fn acks(&self) -> &servers::Acks;
 }
 
@@ -104,8 +105,10 @@ enum Delivery {
 #[derive(Clone, Debug)]
 pub struct Sent {
     pub req: Request,
+    #[allow(dead_code)] // not every test binary uses it
     pub at: Millis,
     /// Order among sends and deliveries.
+    #[allow(dead_code)] // not every test binary uses it
     pub order: u64,
 }
 
@@ -116,6 +119,8 @@ pub struct Harness<S: Server> {
     pub now: Millis,
     pub sent: Vec<Sent>,
     pub events: Vec<Event>,
+    /// The driver's tasks, in order.
+    pub tasks: Vec<Task>,
     pub aborted: Vec<RequestId>,
     queue: BTreeMap<(Millis, u64), (RequestId, Delivery)>,
     seq: u64,
@@ -146,6 +151,7 @@ impl<S: Server> Harness<S> {
             now,
             sent: Vec::new(),
             events: Vec::new(),
+            tasks: Vec::new(),
             aborted: Vec::new(),
             queue: BTreeMap::new(),
             seq: 0,
@@ -163,7 +169,7 @@ impl<S: Server> Harness<S> {
         self.queue.insert((at, self.seq), (id, d));
     }
 
-    /// Drains aborts, events and requests until the engine has nothing more to say now.
+    /// Drains aborts, tasks, events and requests until the engine has nothing more to say now.
     pub fn pump(&mut self) {
         loop {
             let mut busy = false;
@@ -172,20 +178,12 @@ impl<S: Server> Harness<S> {
                 self.aborted.push(id);
                 self.queue.retain(|_, (rid, _)| *rid != id);
             }
+            while let Some(task) = self.up.poll_task() {
+                busy = true;
+                self.perform(task);
+            }
             while let Some(ev) = self.up.poll_event() {
                 busy = true;
-                match &ev {
-                    Event::NeedCredentials { media_id, .. } => {
-                        self.cred_requests += 1;
-                        let resp = self.server.credentials(media_id.as_deref());
-                        self.up.provide_credentials(resp, self.now);
-                    }
-                    Event::NeedDigest { range } => {
-                        let d = self.src.md5(range);
-                        self.up.provide_digest(range.clone(), &d, self.now);
-                    }
-                    _ => {}
-                }
                 self.events.push(ev);
             }
             while let Some(req) = self.up.poll_request(self.now) {
@@ -196,6 +194,22 @@ impl<S: Server> Harness<S> {
                 return;
             }
         }
+    }
+
+    /// Credentials are answered at once; digests too.
+    fn perform(&mut self, task: Task) {
+        match &task {
+            Task::Credentials { id, media_id, .. } => {
+                self.cred_requests += 1;
+                let resp = self.server.credentials(media_id.as_deref());
+                self.up.handle_response(*id, resp, self.now);
+            }
+            Task::Digest { range } => {
+                let d = self.src.md5(range);
+                self.up.handle_digest(range.clone(), &d, self.now);
+            }
+        }
+        self.tasks.push(task);
     }
 
     fn send(&mut self, req: Request) {
@@ -325,6 +339,7 @@ impl<S: Server> Harness<S> {
     }
 
     /// Data requests (with a source range), in order.
+    #[allow(dead_code)] // not every test binary uses it
     pub fn data_ranges(&self) -> Vec<Range<u64>> {
         self.sent
             .iter()
@@ -370,6 +385,7 @@ impl<S: Server> Harness<S> {
     }
 
     /// Asserts nothing the server acknowledged (in a reply the engine got) was sent again.
+    #[allow(dead_code)] // not every test binary uses it
     pub fn check_no_resend(&self) {
         servers::assert_no_resend(&self.sent, self.server.acks(), |id, at| {
             self.delivered.get(&id).is_some_and(|t| *t < at)
@@ -377,10 +393,12 @@ impl<S: Server> Harness<S> {
     }
 
     /// Number of requests sent of a kind matching `f`.
+    #[allow(dead_code)] // not every test binary uses it
     pub fn count(&self, f: impl Fn(&Request) -> bool) -> usize {
         self.sent.iter().filter(|s| f(&s.req)).count()
     }
 
+    #[allow(dead_code)] // not every test binary uses it
     pub fn states(&self) -> Vec<String> {
         self.events
             .iter()
@@ -392,7 +410,17 @@ impl<S: Server> Harness<S> {
     }
 }
 
+/// The id of the credentials call a new upload starts with (its first task).
+#[allow(dead_code)] // not every test binary uses it
+pub fn credentials_call(up: &mut Upload) -> RequestId {
+    match up.poll_task() {
+        Some(Task::Credentials { id, .. }) => id,
+        other => panic!("credentials are asked first, not {other:?}"),
+    }
+}
+
 /// Whether body `b` is a source range.
+#[allow(dead_code)] // not every test binary uses it
 pub fn is_data(r: &Request) -> bool {
     !matches!(r.body, Body::Empty | Body::Json(_))
 }

@@ -33,6 +33,48 @@ struct Part {
     mismatches: u8,
 }
 
+/// Counts of the parts by state, kept as parts change state, so no input scans every part.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    /// Parts to send (or to find on the server), by number.
+    pending: BTreeSet<u32>,
+    in_flight: usize,
+    /// Parts the server holds (verified or not).
+    stored: u32,
+    verified: u32,
+    /// Bytes of the parts the server holds.
+    committed: u64,
+    /// Stored parts whose ETag is not known yet.
+    no_etag: BTreeSet<u32>,
+}
+
+impl Tally {
+    fn count(&mut self, n: u32, state: &PartState, len: u64, add: bool) {
+        let step = |v: &mut u32| *v = if add { *v + 1 } else { v.saturating_sub(1) };
+        match state {
+            PartState::Pending if add => drop(self.pending.insert(n)),
+            PartState::Pending => drop(self.pending.remove(&n)),
+            PartState::InFlight if add => self.in_flight += 1,
+            PartState::InFlight => self.in_flight = self.in_flight.saturating_sub(1),
+            PartState::Stored { etag } | PartState::Verified { etag } => {
+                step(&mut self.stored);
+                if matches!(state, PartState::Verified { .. }) {
+                    step(&mut self.verified);
+                } else if etag.is_none() && add {
+                    self.no_etag.insert(n);
+                } else if etag.is_none() {
+                    self.no_etag.remove(&n);
+                }
+                self.committed = if add {
+                    self.committed + len
+                } else {
+                    self.committed.saturating_sub(len)
+                };
+            }
+        }
+    }
+}
+
 /// Most complete/reconcile rounds before giving up.
 const MAX_RECONCILES: u8 = 3;
 
@@ -60,6 +102,9 @@ pub(crate) struct Multipart {
     listing: Option<u32>,
     #[serde(skip)]
     completing: bool,
+    /// Rebuilt from `parts` whenever they are replaced (new, restored, re-cut).
+    #[serde(skip)]
+    tally: Tally,
 }
 
 fn pending() -> Part {
@@ -79,7 +124,7 @@ impl Multipart {
             .list_page_length
             .clamp(1, MAX_PARTS as u32)
             .min(plan.len().max(1));
-        Ok(Multipart {
+        let mut m = Multipart {
             parts: vec![pending(); plan.len() as usize],
             plan,
             media_id: None,
@@ -95,7 +140,33 @@ impl Multipart {
             want: BTreeSet::new(),
             listing: None,
             completing: false,
-        })
+            tally: Tally::default(),
+        };
+        m.retally();
+        Ok(m)
+    }
+
+    /// Counts every part again (after `parts` was replaced).
+    fn retally(&mut self) {
+        self.tally = Tally::default();
+        for (i, (p, r)) in self.parts.iter().zip(self.plan.iter()).enumerate() {
+            self.tally
+                .count(i as u32 + 1, &p.state, r.end - r.start, true);
+        }
+    }
+
+    /// Moves part `n` to `state`, keeping the counts.
+    fn set(&mut self, n: u32, state: PartState) {
+        let Some(i) = (n as usize).checked_sub(1) else {
+            return;
+        };
+        let Some(p) = self.parts.get_mut(i) else {
+            return;
+        };
+        let len = self.plan.part(n).map_or(0, |r| r.end - r.start);
+        self.tally.count(n, &p.state, len, false);
+        self.tally.count(n, &state, len, true);
+        p.state = state;
     }
 
     pub fn install(&mut self, creds: &Credentials, _ctx: &mut Ctx<'_>) -> Result<(), UploadError> {
@@ -112,6 +183,7 @@ impl Multipart {
         if self.upload_id.as_ref().is_some_and(|old| old != id) {
             // A different upload: nothing the old one held counts.
             self.parts = vec![pending(); self.plan.len() as usize];
+            self.retally();
             self.links.clear();
             self.listed.clear();
             self.want.clear();
@@ -135,6 +207,7 @@ impl Multipart {
             ));
         }
         self.parts = vec![pending(); self.plan.len() as usize];
+        self.retally();
         self.page_length = self.page_length.clamp(1, MAX_PARTS as u32);
         self.begun = self.begun.min(self.plan.len());
         self.adaptive = false;
@@ -157,32 +230,15 @@ impl Multipart {
     }
 
     fn committed(&self) -> u64 {
-        self.plan
-            .iter()
-            .zip(&self.parts)
-            .filter(|(_, p)| {
-                matches!(
-                    p.state,
-                    PartState::Stored { .. } | PartState::Verified { .. }
-                )
-            })
-            .map(|(r, _)| r.end - r.start)
-            .sum()
+        self.tally.committed
     }
 
     fn all_verified(&self) -> bool {
-        self.parts
-            .iter()
-            .all(|p| matches!(p.state, PartState::Verified { .. }))
+        self.tally.verified as usize == self.parts.len()
     }
 
     fn all_stored(&self) -> bool {
-        self.parts.iter().all(|p| {
-            matches!(
-                p.state,
-                PartState::Stored { .. } | PartState::Verified { .. }
-            )
-        })
+        self.tally.stored as usize == self.parts.len()
     }
 
     pub fn phase(&self) -> Phase {
@@ -222,6 +278,7 @@ impl Multipart {
         {
             self.parts.truncate(self.begun as usize);
             self.parts.resize(self.plan.len() as usize, pending());
+            self.retally();
         }
     }
 
@@ -238,21 +295,11 @@ impl Multipart {
         if self.all_stored() {
             return self.next_completion(ctx);
         }
-        let in_flight = self
-            .parts
-            .iter()
-            .filter(|p| p.state == PartState::InFlight)
-            .count();
-        if in_flight >= ctx.cfg.part_parallel.max(1) {
+        if self.tally.in_flight >= ctx.cfg.part_parallel.max(1) {
             return None;
         }
-        let mut i = 0;
-        while i < self.parts.len() {
-            if self.parts[i].state != PartState::Pending {
-                i += 1;
-                continue;
-            }
-            let n = i as u32 + 1;
+        let mut from = 1;
+        while let Some(&n) = self.tally.pending.range(from..).next() {
             if n > self.begun && self.adaptive {
                 self.adapt(ctx);
             }
@@ -260,7 +307,7 @@ impl Multipart {
             if let Some(url) = self.links.get(&n).cloned() {
                 let range = self.plan.part(n)?;
                 let _ = ctx.digest(&range);
-                self.parts[i].state = PartState::InFlight;
+                self.set(n, PartState::InFlight);
                 self.begun = self.begun.max(n);
                 return Some(Outgoing {
                     kind: RequestKind::PutPart { part: n },
@@ -277,7 +324,7 @@ impl Multipart {
                 self.want.insert(page);
             }
             // Skip the rest of this page: its links come with the listing.
-            i = (page * self.page_length) as usize;
+            from = page.saturating_mul(self.page_length).saturating_add(1);
         }
         None
     }
@@ -287,17 +334,11 @@ impl Multipart {
             return None;
         }
         // Parts whose ETag could not be read: learn it from the listing.
-        let unknown: BTreeSet<u32> = (1..=self.plan.len())
-            .filter(|n| {
-                matches!(
-                    self.parts[*n as usize - 1].state,
-                    PartState::Stored { etag: None }
-                ) && ctx.cfg.verify
-            })
-            .map(|n| self.page_of(n))
-            .filter(|p| !self.listed.contains(p))
-            .collect();
-        if let Some(&page) = unknown.first() {
+        let unknown = (self.tally.no_etag.iter())
+            .filter(|_| ctx.cfg.verify)
+            .map(|&n| self.page_of(n))
+            .find(|p| !self.listed.contains(p));
+        if let Some(page) = unknown {
             return self.list(page, &ctx.cfg.upload_api_base.clone());
         }
         if !self.all_verified() {

@@ -30,7 +30,7 @@ impl Multipart {
             };
             if !digest.is_empty() && !etag.eq_ignore_ascii_case(&digest) {
                 self.parts[i].mismatches += 1;
-                self.parts[i].state = PartState::Pending;
+                self.set(n, PartState::Pending);
                 ctx.progress.set_committed(self.committed());
                 if self.parts[i].mismatches >= 2 {
                     return Verdict::Fail(UploadError::integrity(format!(
@@ -40,7 +40,7 @@ impl Multipart {
                 return Verdict::Continue;
             }
         }
-        self.parts[i].state = PartState::Verified { etag: etag.clone() };
+        self.set(n, PartState::Verified { etag: etag.clone() });
         ctx.events.push_back(Event::PartComplete {
             part: n,
             range,
@@ -49,9 +49,10 @@ impl Multipart {
         Verdict::Progress
     }
 
-    pub(super) fn verify_all(&mut self, ctx: &mut Ctx<'_>) -> Verdict {
+    /// Checks parts `parts` (those an input touched: never every part).
+    fn verify_each(&mut self, parts: impl IntoIterator<Item = u32>, ctx: &mut Ctx<'_>) -> Verdict {
         let mut out = Verdict::Continue;
-        for n in 1..=self.plan.len() {
+        for n in parts {
             match self.verify(n, ctx) {
                 Verdict::Continue => {}
                 Verdict::Progress => out = Verdict::Progress,
@@ -61,8 +62,9 @@ impl Multipart {
         out
     }
 
-    pub fn on_digest(&mut self, _range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
-        self.verify_all(ctx)
+    pub fn on_digest(&mut self, range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
+        let part = self.plan.find(range);
+        self.verify_each(part, ctx)
     }
 
     /// Puts the work of a failed or aborted request back. A part PUT that failed without a
@@ -77,10 +79,9 @@ impl Multipart {
                 self.want.insert(*page);
             }
             RequestKind::PutPart { part } => {
-                if let Some(p) = self.parts.get_mut(*part as usize - 1) {
-                    if p.state == PartState::InFlight {
-                        p.state = PartState::Pending;
-                    }
+                let i = (*part as usize).saturating_sub(1);
+                if self.parts.get(i).map(|p| &p.state) == Some(&PartState::InFlight) {
+                    self.set(*part, PartState::Pending);
                 }
                 if failed {
                     self.links.remove(part);
@@ -128,6 +129,7 @@ impl Multipart {
             }
         };
         self.listed.insert(page);
+        let mut touched = Vec::new();
         for entry in parsed.parts {
             if entry.id == 0 || u64::from(entry.id) > MAX_PARTS {
                 continue;
@@ -135,30 +137,28 @@ impl Multipart {
             if let Some(link) = entry.upload_link {
                 self.links.insert(entry.id, link);
             }
-            let Some(p) = self.parts.get_mut(entry.id as usize - 1) else {
+            let Some(p) = self.parts.get(entry.id as usize - 1) else {
                 continue;
             };
-            match (&entry.etag, &p.state) {
-                (Some(etag), PartState::Pending) => {
-                    p.state = PartState::Stored {
-                        etag: Some(etag.clone()),
-                    };
+            touched.push(entry.id);
+            let stored = entry
+                .etag
+                .map(|etag| PartState::Stored { etag: Some(etag) });
+            match (stored, &p.state) {
+                (Some(s), PartState::Pending) => {
+                    self.set(entry.id, s);
                     self.begun = self.begun.max(entry.id);
                 }
-                (Some(etag), PartState::Stored { etag: None }) => {
-                    p.state = PartState::Stored {
-                        etag: Some(etag.clone()),
-                    }
-                }
+                (Some(s), PartState::Stored { etag: None }) => self.set(entry.id, s),
                 (None, PartState::Stored { .. } | PartState::Verified { .. }) => {
                     // The server does not hold it after all (a refused complete).
-                    p.state = PartState::Pending;
+                    self.set(entry.id, PartState::Pending);
                 }
                 _ => {}
             }
         }
         ctx.progress.set_committed(self.committed());
-        self.verify_all(ctx)
+        self.verify_each(touched, ctx)
     }
 
     fn on_put(&mut self, n: u32, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
@@ -173,14 +173,14 @@ impl Multipart {
                 let page = self.page_of(n);
                 self.listed.remove(&page);
             }
-            self.parts[i].state = PartState::Stored { etag };
+            self.set(n, PartState::Stored { etag });
             ctx.progress.set_committed(self.committed());
             return match self.verify(n, ctx) {
                 Verdict::Continue => Verdict::Progress,
                 v => v,
             };
         }
-        self.parts[i].state = PartState::Pending;
+        self.set(n, PartState::Pending);
         if resp.status == 403 {
             // The signed link expired (or was refused): list its page again for a fresh one.
             self.links.remove(&n);

@@ -1,14 +1,23 @@
 //! In-memory fake platform servers (s3, form, resumable, multipart) with fault rules.
-#![allow(dead_code, unused_imports, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
+// Each test binary drives one or two of these servers: the others are unused there.
+#[allow(dead_code)]
 mod form;
+#[allow(dead_code)]
 mod multipart;
+#[allow(dead_code)]
 mod resumable;
+#[allow(dead_code)]
 mod s3;
 
+#[allow(unused_imports)]
 pub use form::FormServer;
+#[allow(unused_imports)]
 pub use multipart::MultipartServer;
+#[allow(unused_imports)]
 pub use resumable::ResumableServer;
+#[allow(unused_imports)]
 pub use s3::S3Server;
 
 use super::Outcome;
@@ -18,6 +27,7 @@ use std::ops::Range;
 
 /// Which requests a fault rule counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(dead_code)] // each test binary targets its own method's requests
 pub enum Target {
     S3,
     Form,
@@ -28,6 +38,7 @@ pub enum Target {
 }
 
 #[derive(Clone, Debug)]
+#[allow(dead_code)] // each test binary injects a few of these
 pub enum Fault {
     /// Answer this status (with an optional `Retry-After`).
     Status(u16, Option<String>),
@@ -103,6 +114,7 @@ pub(crate) fn generic(f: &Fault, len: u64) -> Option<Outcome> {
 }
 
 /// A renewal of expired credentials moves a whole-file server (s3, form) to the next epoch.
+#[allow(dead_code)] // used by the servers of some test binaries only
 pub(crate) fn renew_epoch(renewal: Option<&str>, epoch: &mut u32, expired: &mut bool) {
     if renewal.is_some() && *expired {
         *epoch += 1;
@@ -114,6 +126,7 @@ pub(crate) fn renew_epoch(renewal: Option<&str>, epoch: &mut u32, expired: &mut 
 /// `Expire` expires the credentials and answers `expired_reply`, `LoseReply` stores the file and
 /// drops the reply, the generic faults answer as they do; `None` when the file is to be stored
 /// (the caller handles `WrongEtag` and `NoEtag` in its reply).
+#[allow(dead_code)] // used by the servers of some test binaries only
 pub(crate) fn whole_fault(
     fault: &Option<Fault>,
     range: &Range<u64>,
@@ -136,6 +149,7 @@ pub(crate) fn whole_fault(
     }
 }
 
+#[allow(dead_code)] // used by the servers of some test binaries only
 pub(crate) const S3_EXPIRED: &str =
     "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
 
@@ -144,6 +158,7 @@ pub(crate) const S3_EXPIRED: &str =
 pub struct Acks(pub Vec<(RequestId, Range<u64>)>);
 
 /// Asserts no data request re-sent bytes an earlier *delivered* acknowledgement covered.
+#[allow(dead_code)] // used by the servers of some test binaries only
 pub fn assert_no_resend(
     sent: &[super::Sent],
     acks: &Acks,

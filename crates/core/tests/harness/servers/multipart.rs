@@ -1,9 +1,8 @@
 //! Fake v2 upload API: parts pages, signed part links, complete.
-#![allow(dead_code, unused_imports, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use super::{generic, status, Acks, Fault, Faults, Target, S3_EXPIRED};
 use crate::harness::{Outcome, Server, Source};
-use jw_upload_core::range::{content_range, RangeReport, RangeSet};
 use jw_upload_core::{Body, Millis, Request, RequestKind, Response};
 use std::collections::BTreeMap;
 use std::ops::Range;

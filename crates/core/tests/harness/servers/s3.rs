@@ -1,11 +1,9 @@
 //! Fake s3: one signed PUT.
-#![allow(dead_code, unused_imports, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
-use super::{generic, renew_epoch, status, whole_fault, Acks, Fault, Faults, Target, S3_EXPIRED};
+use super::{renew_epoch, whole_fault, Acks, Fault, Faults, Target, S3_EXPIRED};
 use crate::harness::{Outcome, Server, Source};
-use jw_upload_core::range::{content_range, RangeReport, RangeSet};
 use jw_upload_core::{Body, Millis, Request, RequestKind, Response};
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 pub struct S3Server {
