@@ -41,10 +41,8 @@ pub struct UploadRequest {
 #[serde(deny_unknown_fields)]
 pub struct FileInfo {
     /// The file name (no path).
-    #[serde(default)]
     pub name: String,
     /// The size in bytes.
-    #[serde(default)]
     pub size: u64,
     /// The MIME type the browser reports (may be empty).
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
