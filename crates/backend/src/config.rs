@@ -270,7 +270,9 @@ impl Config {
             None if listen.ip().is_loopback() => None,
             None => return Err(ConfigError::Missing("JW_BACKEND_PUBLIC_ORIGIN")),
         };
-        let server_key = get("JW_BACKEND_KEY").map(String::into_bytes).unwrap_or_default();
+        let server_key = get("JW_BACKEND_KEY")
+            .map(String::into_bytes)
+            .unwrap_or_default();
         if !server_key.is_empty() && server_key.len() < 32 {
             return Err(ConfigError::Invalid {
                 var: "JW_BACKEND_KEY",
@@ -288,7 +290,9 @@ impl Config {
             }
         };
         let flag = |var: &'static str| {
-            get(var).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+            get(var).is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+            })
         };
         let fields = |var: &'static str, default: &[String]| match get(var) {
             Some(v) => list(Some(v)),
@@ -300,8 +304,12 @@ impl Config {
             custom_params: flag("JW_BACKEND_CUSTOM_PARAMS"),
         };
         let limits = ServerLimits {
-            header_timeout: Duration::from_secs(number("JW_BACKEND_HEADER_TIMEOUT_SECS", 10)?.max(1)),
-            request_timeout: Duration::from_secs(number("JW_BACKEND_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
+            header_timeout: Duration::from_secs(
+                number("JW_BACKEND_HEADER_TIMEOUT_SECS", 10)?.max(1),
+            ),
+            request_timeout: Duration::from_secs(
+                number("JW_BACKEND_REQUEST_TIMEOUT_SECS", 30)?.max(1),
+            ),
             max_connections: usize::try_from(number("JW_BACKEND_MAX_CONNECTIONS", 512)?.max(1))
                 .unwrap_or(512),
         };
@@ -316,7 +324,9 @@ impl Config {
             metadata,
             rate_limit_per_minute: u32::try_from(number("JW_BACKEND_RATE_LIMIT", 30)?)
                 .unwrap_or(u32::MAX),
-            ownership_ttl: Duration::from_secs(number("JW_BACKEND_OWNERSHIP_HOURS", 48)?.max(1) * 3600),
+            ownership_ttl: Duration::from_secs(
+                number("JW_BACKEND_OWNERSHIP_HOURS", 48)?.max(1) * 3600,
+            ),
             limits,
             api_base,
             site_id: required("JW_SITE_ID")?,

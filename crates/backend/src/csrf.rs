@@ -76,7 +76,7 @@ pub fn check_origin(
     let refused = || ApiError::origin("requests from this origin are not allowed");
     let origin = origin.to_str().map_err(|_| refused())?;
     let origin = normalize_origin(origin).ok_or_else(refused)?;
-    if origin == own || allowed.iter().any(|o| *o == origin) {
+    if origin == own || allowed.contains(&origin) {
         Ok(())
     } else {
         Err(refused())
@@ -118,9 +118,7 @@ pub fn check_token(headers: &HeaderMap, key: &ServerKey, https: bool) -> Result<
 
 /// The value of cookie `name` from all `Cookie` headers.
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    cookies(headers)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    cookies(headers).find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 /// Every `name=value` pair of the `Cookie` headers.

@@ -72,7 +72,10 @@ pub async fn check(url: &str, allow: &[String]) -> Result<(), ApiError> {
     if named {
         return Ok(());
     }
-    let bare = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     let addrs = tokio::net::lookup_host((bare.as_str(), port))
         .await
         .map_err(|_| refused())?

@@ -79,7 +79,10 @@ mod tests {
         assert!(limit.check(a, t0).is_ok());
         let refused = limit.check(a, t0 + Duration::from_secs(10));
         assert_eq!(refused.err().and_then(|e| e.retry_after), Some(50));
-        assert!(limit.check(b, t0).is_ok(), "another client has its own window");
+        assert!(
+            limit.check(b, t0).is_ok(),
+            "another client has its own window"
+        );
         assert!(limit.check(a, t0 + WINDOW).is_ok());
     }
 }

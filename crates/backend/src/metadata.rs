@@ -61,9 +61,7 @@ fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
 fn is_custom_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fn scalar_text(field: &str, value: &Value) -> Result<Option<String>, ApiError> {
@@ -82,7 +80,7 @@ fn scalar_text(field: &str, value: &Value) -> Result<Option<String>, ApiError> {
     Ok(Some(text))
 }
 
-fn allowed<'a>(target: Target, rules: &'a MetadataRules) -> Vec<&'a str> {
+fn allowed(target: Target, rules: &MetadataRules) -> Vec<&str> {
     match target {
         Target::V1Video => rules.v1_video.iter().map(String::as_str).collect(),
         Target::V2Video => rules.v2_video.iter().map(String::as_str).collect(),

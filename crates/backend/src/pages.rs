@@ -144,13 +144,20 @@ fn notice(state: &PagesState, status: StatusCode, text: &str) -> Response {
         status,
         page(
             "Upload",
-            &format!("<h1>Upload a video</h1><p role=\"alert\">{}</p>", escape_html(text)),
+            &format!(
+                "<h1>Upload a video</h1><p role=\"alert\">{}</p>",
+                escape_html(text)
+            ),
         ),
     )
 }
 
 /// `GET /upload-form`: mints (or reuses) a form upload and renders the page.
-pub async fn upload_form(state: &PagesState, parts: &Parts, query: &[(String, String)]) -> Response {
+pub async fn upload_form(
+    state: &PagesState,
+    parts: &Parts,
+    query: &[(String, String)],
+) -> Response {
     let cross_site = parts
         .headers
         .get("sec-fetch-site")
@@ -300,7 +307,10 @@ pub fn upload_done(state: &PagesState, query: &Query<Vec<(String, String)>>) -> 
     let mut r = html(state, StatusCode::OK, page("Upload received", &main));
     // The form's media has its file now: the next form page mints a new one.
     if key.is_some() {
-        set_cookie(&mut r, &format!("{FORM_COOKIE}=; Max-Age=0; {}", cookie_attrs(state)));
+        set_cookie(
+            &mut r,
+            &format!("{FORM_COOKIE}=; Max-Age=0; {}", cookie_attrs(state)),
+        );
     }
     r
 }

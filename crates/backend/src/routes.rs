@@ -21,7 +21,7 @@ use serde_json::Value;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::config::Config;
 use crate::csrf;
@@ -213,6 +213,13 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
             let authority = authority.clone();
             async move { check_host(&authority, request, next).await }
         }))
+        // The whole request (a trickled body included) within the request timeout: a 408 that
+        // closes the connection.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.limits.request_timeout,
+        ))
+        .layer(middleware::from_fn(close_after_refusal))
         .layer(RequestBodyTimeoutLayer::new(config.limits.request_timeout))
         .layer(SetResponseHeaderLayer::overriding(
             X_CONTENT_TYPE_OPTIONS,
@@ -226,6 +233,26 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
             REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// A refused request with a body unread gets `Connection: close`, so a client trickling a body
+/// the backend will never read does not keep the connection.
+async fn close_after_refusal(request: Request, next: Next) -> Response {
+    let has_body = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || request
+            .headers()
+            .contains_key(axum::http::header::TRANSFER_ENCODING);
+    let mut response = next.run(request).await;
+    if has_body && (response.status().is_client_error() || response.status().is_server_error()) {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// `host[:port]` of an origin, lower-case, as a `Host` header names it.
@@ -370,7 +397,12 @@ async fn upload(
         e.into_response()
     })?;
     state
-        .authorize(&parts, planned.action, planned.media_id.as_deref(), planned.resource)
+        .authorize(
+            &parts,
+            planned.action,
+            planned.media_id.as_deref(),
+            planned.resource,
+        )
         .map_err(IntoResponse::into_response)?;
     if let Some(url) = &planned.download_url {
         fetch_guard::check(url, &state.fetch_hosts)

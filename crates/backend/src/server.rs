@@ -121,12 +121,12 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        let service = router
-            .clone()
-            .map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+        let service = router.clone().map_request(
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
                 request.map(axum::body::Body::new)
-            });
+            },
+        );
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();

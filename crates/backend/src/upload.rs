@@ -63,10 +63,12 @@ pub struct Planned {
 /// Parses `body` as an [`UploadRequest`] and validates it (see [`plan_request`]).
 pub fn plan(body: &[u8], rules: &Rules) -> Result<Planned, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let req: UploadRequest = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| ApiError::bad_request(format!("the body is not a valid upload request: {e}")))?;
-    de.end()
-        .map_err(|e| ApiError::bad_request(format!("the body is not a valid upload request: {e}")))?;
+    let req: UploadRequest = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        ApiError::bad_request(format!("the body is not a valid upload request: {e}"))
+    })?;
+    de.end().map_err(|e| {
+        ApiError::bad_request(format!("the body is not a valid upload request: {e}"))
+    })?;
     plan_request(&req, rules)
 }
 
@@ -300,9 +302,15 @@ fn file_info(req: &UploadRequest, method: Method) -> Result<Option<FileInfo>, Ap
         ));
     }
     if name.contains(['<', '>']) {
-        return Err(ApiError::bad_request("file.name must not contain '<' or '>'"));
+        return Err(ApiError::bad_request(
+            "file.name must not contain '<' or '>'",
+        ));
     }
-    if file.content_type.as_ref().is_some_and(|t| t.len() > 255 || t.chars().any(char::is_control)) {
+    if file
+        .content_type
+        .as_ref()
+        .is_some_and(|t| t.len() > 255 || t.chars().any(char::is_control))
+    {
         return Err(ApiError::bad_request("file.type is not a MIME type"));
     }
     Ok(Some(FileInfo {

@@ -131,7 +131,10 @@ fn a_public_listen_needs_a_public_origin_and_a_key_is_long() {
     vars.push(("JW_BACKEND_KEY", "short"));
     assert!(matches!(
         load(&vars).unwrap_err(),
-        ConfigError::Invalid { var: "JW_BACKEND_KEY", .. }
+        ConfigError::Invalid {
+            var: "JW_BACKEND_KEY",
+            ..
+        }
     ));
     // Secure by default.
     let c = load(&FULL).unwrap();

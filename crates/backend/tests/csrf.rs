@@ -261,6 +261,9 @@ async fn under_https_the_cookie_is_host_prefixed_and_secure() {
     let res = app(cfg).oneshot(req).await.unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("__Host-jwu_csrf="), "{cookie}");
-    assert!(cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Domain"), "{cookie}");
 }

@@ -79,7 +79,11 @@ async fn media_count(sim: &jw_platform_sim::SimServer) -> usize {
     log.as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["path"].as_str().is_some_and(|p| p.ends_with("/videos/create")))
+        .filter(|e| {
+            e["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/videos/create"))
+        })
         .count()
 }
 

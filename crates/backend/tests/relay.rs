@@ -163,7 +163,10 @@ async fn platform_errors_pass_through_unchanged_with_retry_after() {
     // A media this browser did not mint is refused before the platform is asked, with the
     // same answer whether it exists or not.
     let (status, _, body) = browser.media("missing1").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
     server.shutdown().await;
 }
 

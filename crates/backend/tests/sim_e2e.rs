@@ -428,7 +428,10 @@ async fn the_platforms_refusals_pass_through_unchanged() {
 
     // An unknown media id is not this browser's: the backend's 403, the platform not asked.
     let (status, _, body) = env.browser.media("NoSuchId").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
     env.shutdown().await;
 }
 
