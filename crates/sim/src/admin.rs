@@ -18,58 +18,8 @@ use serde_json::{json, Value};
 use crate::error::AppError;
 use crate::faults::{classify, RuleSet};
 use crate::net::ConnHandle;
+use crate::records::LogEntry;
 use crate::state::AppState;
-
-/// One logged request; `status` and `bytes_in` update while it runs.
-#[derive(Debug)]
-pub struct LogEntry {
-    seq: u64,
-    method: String,
-    path: String,
-    target: &'static str,
-    range: Option<String>,
-    at_ms: u64,
-    status: AtomicU16,
-    bytes_in: AtomicU64,
-    fault: Mutex<Option<String>>,
-}
-
-impl LogEntry {
-    /// Records which faults fired.
-    pub fn set_fault(&self, f: String) {
-        if let Ok(mut g) = self.fault.lock() {
-            *g = Some(f);
-        }
-    }
-
-    fn to_json(&self) -> Value {
-        let fault = self.fault.lock().ok().and_then(|g| g.clone());
-        let status = self.status.load(Ordering::SeqCst);
-        json!({
-            "seq": self.seq, "method": self.method, "path": self.path, "target": self.target,
-            "status": if status == 0 { Value::Null } else { json!(status) },
-            "bytes_in": self.bytes_in.load(Ordering::SeqCst),
-            "range": self.range, "at_ms": self.at_ms, "fault": fault,
-        })
-    }
-}
-
-/// The request log.
-#[derive(Debug, Default)]
-pub struct Log {
-    entries: Mutex<Vec<Arc<LogEntry>>>,
-    seq: AtomicU64,
-}
-
-impl Log {
-    fn push(&self, e: LogEntry) -> Arc<LogEntry> {
-        let e = Arc::new(e);
-        if let Ok(mut g) = self.entries.lock() {
-            g.push(e.clone());
-        }
-        e
-    }
-}
 
 /// Outermost middleware: logs every non-admin request (preflights included) and counts the body
 /// bytes actually read.

@@ -92,7 +92,7 @@ pub async fn upload(
     })
 }
 
-type Failure = (AppError, Option<std::sync::Arc<crate::progress::Progress>>);
+type Failure = (AppError, Option<std::sync::Arc<crate::records::Progress>>);
 
 async fn upload_inner(
     state: &AppState,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::admin::LogEntry;
+use crate::records::LogEntry;
 use crate::error::AppError;
 use crate::faults::{classify, Fault, Flags};
 use crate::net::{ConnHandle, KillMode};

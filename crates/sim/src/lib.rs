@@ -18,6 +18,7 @@ mod net;
 mod parts;
 mod progress;
 mod ranges;
+mod records;
 mod resumable;
 mod s3;
 mod state;

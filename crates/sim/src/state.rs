@@ -8,11 +8,10 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::admin::Log;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::faults::Faults;
-use crate::progress::Progress;
+use crate::records::{Log, Progress};
 use crate::ranges::RangeSet;
 
 /// S3 access key id the sim signs links with.
