@@ -85,8 +85,49 @@ impl Drop for DropGuard {
     }
 }
 
+/// Whether `host` (a `Host` header or an origin's host) names this machine.
+fn loopback_name(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `/_sim/*` for loopback callers only: the `Host` must be a loopback name (no DNS rebinding)
+/// and an `Origin`, if sent, must be the simulator's own; `--open-admin` lifts both (the demo).
+async fn admin_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !state.config().open_admin {
+        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let host_ok = header(axum::http::header::HOST).is_none_or(loopback_name);
+        let origin_ok = header(axum::http::header::ORIGIN).is_none_or(|origin| {
+            let own = format!("http://{}", state.link_address());
+            origin.eq_ignore_ascii_case(&own)
+                || header(axum::http::header::HOST).is_some_and(|h| {
+                    loopback_name(h) && origin.eq_ignore_ascii_case(&format!("http://{h}"))
+                })
+        });
+        if !(host_ok && origin_ok) {
+            return AppError::Plain {
+                status: StatusCode::FORBIDDEN,
+                message: "the /_sim admin endpoints answer only this machine's own pages; \
+                          start the simulator with --open-admin to open them"
+                    .into(),
+            }
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// `/_sim/*` routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/_sim/media/{key}", get(media))
         .route("/_sim/log", get(get_log).delete(clear_log))
@@ -95,6 +136,7 @@ pub fn routes() -> Router<AppState> {
             "/_sim/faults",
             post(set_faults).get(get_faults).delete(clear_faults),
         )
+        .route_layer(axum::middleware::from_fn_with_state(state, admin_guard))
 }
 
 #[derive(Deserialize)]
