@@ -80,7 +80,8 @@ pub fn spawn_router(
 
 /// Serves `router` on `listener` until `stop` completes. Each connection must send a request's
 /// headers within `limits.header_timeout` (also how long an idle kept-alive connection stays),
-/// lives at most five minutes, and at most `limits.max_connections` are open (more wait in
+/// (a connection that sends nothing is closed after the same time), lives at most five
+/// minutes, and at most `limits.max_connections` are open (more wait in
 /// the kernel's backlog). Requests get `ConnectInfo<SocketAddr>` (the per-client rate limit).
 pub async fn serve(
     listener: TcpListener,
@@ -121,18 +122,32 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        let service = router.clone().map_request(
-            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request.map(axum::body::Body::new)
-            },
-        );
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let watched = graceful.watch(connection);
+        let router = router.clone();
+        let builder = builder.clone();
+        let graceful_watch = graceful.watcher();
+        let first_byte = limits.header_timeout;
         tokio::spawn(async move {
             let _slot = slot;
+            // hyper times the headers from their first byte: a connection that sends nothing
+            // at all is closed here, after the same header timeout.
+            let mut probe = [0u8; 1];
+            match tokio::time::timeout(first_byte, stream.peek(&mut probe)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
+            let service = router.map_request(
+                move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request.map(axum::body::Body::new)
+                },
+            );
+            let connection = builder
+                .serve_connection_with_upgrades(
+                    TokioIo::new(stream),
+                    TowerToHyperService::new(service),
+                )
+                .into_owned();
+            let watched = graceful_watch.watch(connection);
             match tokio::time::timeout(MAX_CONNECTION_LIFETIME, watched).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::debug!(error = %e, "connection ended with an error"),

@@ -475,6 +475,9 @@ async fn held_for(addr: std::net::SocketAddr, first: &[u8], drip: &[u8]) -> Dura
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(first).await.unwrap();
     let mut buf = [0u8; 4096];
+    // Nothing to drip: just wait (a byte of 0 length is never written).
+    let drip: &[u8] = if drip.is_empty() { &[0] } else { drip };
+    let silent = first.is_empty();
     for byte in drip.iter().cycle() {
         tokio::select! {
             read = stream.read(&mut buf) => match read {
@@ -483,7 +486,7 @@ async fn held_for(addr: std::net::SocketAddr, first: &[u8], drip: &[u8]) -> Dura
                 Ok(_) => continue,
             },
             () = tokio::time::sleep(Duration::from_millis(500)) => {
-                if stream.write_all(&[*byte]).await.is_err() {
+                if !silent && stream.write_all(&[*byte]).await.is_err() {
                     return start.elapsed();
                 }
             }
@@ -514,9 +517,12 @@ async fn slow_clients_are_closed_within_a_bound() {
     )
     .await;
     assert!(slow_headers < Duration::from_secs(5), "{slow_headers:?}");
-    // An idle connection that never sends anything.
+    // A connection that never sends anything.
     let idle = held_for(addr, b"", b"").await;
-    assert!(idle < Duration::from_secs(5), "{idle:?}");
+    assert!(
+        idle >= Duration::from_millis(900) && idle < Duration::from_secs(5),
+        "{idle:?}"
+    );
     // A body trickled a byte at a time.
     let head = format!(
         "POST /api/uploads HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
@@ -551,5 +557,33 @@ async fn a_long_origin_is_refused_and_the_server_keeps_answering() {
         )
         .await;
     assert_eq!(r.status(), 403);
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_for_a_free_slot() {
+    let env = env_with(|c| {
+        c.limits = ServerLimits {
+            header_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(2),
+            max_connections: 2,
+        }
+    })
+    .await;
+    let addr = env.backend.addr;
+    // Two idle connections hold both slots until the header timeout closes them.
+    let _a = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _b = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let start = Instant::now();
+    let r = reqwest::get(format!("{}/api/config", env.backend.url()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(700) && waited < Duration::from_secs(4),
+        "the third connection is served once a slot frees: {waited:?}"
+    );
     env.shutdown().await;
 }
