@@ -243,3 +243,38 @@ fn helpers() {
         "http://127.0.0.1:4010/v1/videos/upload?api_format=json&key=K&token=T%2B%2F&redirect_address=http%3A%2F%2Fx%2Fdone"
     );
 }
+
+#[tokio::test]
+async fn a_platform_429_on_the_form_page_is_a_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
+    sim_cfg.rate_limit = 1;
+    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    let backend = spawn(Config {
+        api_base: sim.url(),
+        site_id: sim_cfg.site_id.clone(),
+        api_key: sim_cfg.api_key.clone(),
+        api_secret: sim_cfg.api_secret.clone(),
+        v2_secret: sim_cfg.v2_secret.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let browser = Browser::new(&backend).await;
+    // (Up to 4 views: a minute boundary between them opens a new window of 1.)
+    let mut last = None;
+    for _ in 0..4 {
+        let page = open_form(&browser).await;
+        if page.status() == 429 {
+            last = Some(page);
+            break;
+        }
+        assert_eq!(page.status(), 200);
+    }
+    let page = last.expect("the platform's limit was never reached");
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(page.text().await.unwrap().contains("busy"));
+    backend.shutdown().await;
+    sim.shutdown().await;
+}
