@@ -66,7 +66,14 @@ impl Service {
     /// Starts the simulator (release build) on `listen`. `/_sim/*` is open to every origin: the
     /// demo page's trouble controls (on the backend's origin) set its faults.
     pub fn start_sim_release(root: &Path, data: &Path, listen: &str) -> Result<Service, String> {
-        Self::spawn_bin(root, "release", "jw-platform-sim", listen, data, &["--open-admin"])
+        Self::spawn_bin(
+            root,
+            "release",
+            "jw-platform-sim",
+            listen,
+            data,
+            &["--open-admin"],
+        )
     }
 
     /// Starts the backend (`profile` build) on `listen`, talking to the platform at `api_base`
