@@ -59,18 +59,32 @@ impl Service {
     /// is tested in the simulator's own tests and 429 handling by the reliability suite's faults.
     pub fn start_sim(root: &Path, data: &Path) -> Result<Service, String> {
         let listen = format!("127.0.0.1:{}", free_port()?);
-        let extra = ["--rate-limit", "100000"];
+        let extra = ["--rate-limit", "100000", "--open-admin"];
         Self::spawn_bin(root, "debug", "jw-platform-sim", &listen, data, &extra)
     }
 
-    /// Starts the simulator (release build) on `listen`.
+    /// Starts the simulator (release build) on `listen`. `/_sim/*` is open to every origin: the
+    /// demo page's trouble controls (on the backend's origin) set its faults.
     pub fn start_sim_release(root: &Path, data: &Path, listen: &str) -> Result<Service, String> {
-        Self::spawn_bin(root, "release", "jw-platform-sim", listen, data, &[])
+        Self::spawn_bin(
+            root,
+            "release",
+            "jw-platform-sim",
+            listen,
+            data,
+            &["--open-admin"],
+        )
     }
 
     /// Starts the backend (`profile` build) on `listen`, talking to the platform at `api_base`
     /// with the simulator's default credentials, serving `static_dir`, and accepting calls from
     /// the extra `origins` (comma-separated; may be empty).
+    ///
+    /// Its public origin is `http://{listen}` (the URL the pages and suites use). It enables
+    /// what the demo and the suites exercise and the secure defaults leave off: image and skin
+    /// uploads, and fetch uploads from its own host only (the fetch sources are files in its
+    /// static dir). Its per-client rate limit is off: every suite calls from 127.0.0.1, more
+    /// than a visitor would in a minute (the limit itself is tested in the backend's tests).
     pub fn start_backend(
         root: &Path,
         profile: &str,
@@ -80,7 +94,12 @@ impl Service {
         origins: &str,
     ) -> Result<Service, String> {
         let static_dir = static_dir.display().to_string();
+        let public_origin = format!("http://{listen}");
         let env = [
+            ("JW_BACKEND_PUBLIC_ORIGIN", public_origin.as_str()),
+            ("JW_BACKEND_FETCH_HOSTS", listen),
+            ("JW_BACKEND_ACCOUNT_UPLOADS", "1"),
+            ("JW_BACKEND_RATE_LIMIT", "0"),
             ("JW_BACKEND_ALLOWED_ORIGINS", origins),
             ("JW_API_BASE", api_base),
             ("JW_SITE_ID", "simsite1"),

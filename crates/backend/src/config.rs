@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The real platform API, used when `JW_API_BASE` is not set.
 pub const DEFAULT_API_BASE: &str = "https://api.jwplayer.com";
@@ -40,6 +41,76 @@ pub struct Config {
     /// Extra CSP `connect-src` sources besides those derived from `api_base`
     /// (`JW_BACKEND_CONNECT_SRC`, comma list).
     pub connect_src_extra: Vec<String>,
+    /// The origin browsers reach this backend at (`JW_BACKEND_PUBLIC_ORIGIN`), e.g.
+    /// `https://upload.example.com`: the same-origin check, the only `Host` answered, and the
+    /// form page's `redirect_address`. `None`: `http://{listen}` (loopback listens only).
+    pub public_origin: Option<String>,
+    /// The HMAC key of CSRF and ownership tokens (`JW_BACKEND_KEY`, at least 32 bytes). Every
+    /// instance behind one load balancer needs the same key. Empty: a random key per process.
+    pub server_key: Vec<u8>,
+    /// Hosts a fetch upload may name (`JW_BACKEND_FETCH_HOSTS`, comma list of `host` or
+    /// `host:port`; `*` for any public host). Empty: fetch uploads are off.
+    pub fetch_hosts: Vec<String>,
+    /// Whether account-level uploads (player images and skins) are allowed
+    /// (`JW_BACKEND_ACCOUNT_UPLOADS=1`). Off by default.
+    pub account_uploads: bool,
+    /// Metadata fields a browser may set (see [`MetadataRules`]).
+    pub metadata: MetadataRules,
+    /// Minting requests per client address per minute (`JW_BACKEND_RATE_LIMIT`, default 30;
+    /// counted per instance).
+    pub rate_limit_per_minute: u32,
+    /// How long a browser keeps the right to renew, add to and read the media it minted
+    /// (`JW_BACKEND_OWNERSHIP_HOURS`, default 48).
+    pub ownership_ttl: Duration,
+    /// Socket-level limits of the served binary (see [`ServerLimits`]).
+    pub limits: ServerLimits,
+}
+
+/// The metadata allowlist: the only fields a browser may set, per API version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataRules {
+    /// Fields of a v1 video (`videos/create|update`) (`JW_BACKEND_METADATA_V1`).
+    pub v1_video: Vec<String>,
+    /// Fields of a v2 media (`POST /v2/sites/{site}/media`) (`JW_BACKEND_METADATA_V2`).
+    pub v2_video: Vec<String>,
+    /// Whether `custom.*` (v1) and `custom_params` (v2) are accepted
+    /// (`JW_BACKEND_CUSTOM_PARAMS=1`). Off by default.
+    pub custom_params: bool,
+}
+
+impl Default for MetadataRules {
+    /// Title, description, tags and author; no custom parameters.
+    fn default() -> Self {
+        let fields = ["title", "description", "tags", "author"].map(str::to_owned);
+        MetadataRules {
+            v1_video: fields.to_vec(),
+            v2_video: fields.to_vec(),
+            custom_params: false,
+        }
+    }
+}
+
+/// Limits on connections: a slow or idle client is closed, and there are only so many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Time to send a request's headers, also the idle time of a kept-alive connection
+    /// (`JW_BACKEND_HEADER_TIMEOUT_SECS`, default 10).
+    pub header_timeout: Duration,
+    /// Time to send a request body and get the reply (`JW_BACKEND_REQUEST_TIMEOUT_SECS`,
+    /// default 30).
+    pub request_timeout: Duration,
+    /// Open connections at most (`JW_BACKEND_MAX_CONNECTIONS`, default 512); more wait.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 512,
+        }
+    }
 }
 
 impl Default for Config {
@@ -55,6 +126,14 @@ impl Default for Config {
             static_dir: None,
             allowed_origins: Vec::new(),
             connect_src_extra: Vec::new(),
+            public_origin: None,
+            server_key: Vec::new(),
+            fetch_hosts: Vec::new(),
+            account_uploads: false,
+            metadata: MetadataRules::default(),
+            rate_limit_per_minute: 30,
+            ownership_ttl: Duration::from_secs(48 * 3600),
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -71,7 +150,23 @@ impl fmt::Debug for Config {
             .field("static_dir", &self.static_dir)
             .field("allowed_origins", &self.allowed_origins)
             .field("connect_src_extra", &self.connect_src_extra)
+            .field("public_origin", &self.public_origin)
+            .field("server_key", &redacted_bytes(&self.server_key))
+            .field("fetch_hosts", &self.fetch_hosts)
+            .field("account_uploads", &self.account_uploads)
+            .field("metadata", &self.metadata)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("ownership_ttl", &self.ownership_ttl)
+            .field("limits", &self.limits)
             .finish()
+    }
+}
+
+fn redacted_bytes(secret: &[u8]) -> &'static str {
+    if secret.is_empty() {
+        "<random per process>"
+    } else {
+        "<redacted>"
     }
 }
 
@@ -167,7 +262,72 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let public_origin = match get("JW_BACKEND_PUBLIC_ORIGIN") {
+            Some(o) => Some(normalize_origin(&o).ok_or_else(|| ConfigError::Invalid {
+                var: "JW_BACKEND_PUBLIC_ORIGIN",
+                reason: format!("{o:?} is not an origin like https://upload.example.com"),
+            })?),
+            None if listen.ip().is_loopback() => None,
+            None => return Err(ConfigError::Missing("JW_BACKEND_PUBLIC_ORIGIN")),
+        };
+        let server_key = get("JW_BACKEND_KEY")
+            .map(String::into_bytes)
+            .unwrap_or_default();
+        if !server_key.is_empty() && server_key.len() < 32 {
+            return Err(ConfigError::Invalid {
+                var: "JW_BACKEND_KEY",
+                reason: "must be at least 32 characters (random)".into(),
+            });
+        }
+        let defaults = Config::default();
+        let number = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(v) => v.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                    var,
+                    reason: format!("{v:?} is not a whole number"),
+                }),
+            }
+        };
+        let flag = |var: &'static str| {
+            get(var).is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+            })
+        };
+        let fields = |var: &'static str, default: &[String]| match get(var) {
+            Some(v) => list(Some(v)),
+            None => default.to_vec(),
+        };
+        let metadata = MetadataRules {
+            v1_video: fields("JW_BACKEND_METADATA_V1", &defaults.metadata.v1_video),
+            v2_video: fields("JW_BACKEND_METADATA_V2", &defaults.metadata.v2_video),
+            custom_params: flag("JW_BACKEND_CUSTOM_PARAMS"),
+        };
+        let limits = ServerLimits {
+            header_timeout: Duration::from_secs(
+                number("JW_BACKEND_HEADER_TIMEOUT_SECS", 10)?.max(1),
+            ),
+            request_timeout: Duration::from_secs(
+                number("JW_BACKEND_REQUEST_TIMEOUT_SECS", 30)?.max(1),
+            ),
+            max_connections: usize::try_from(number("JW_BACKEND_MAX_CONNECTIONS", 512)?.max(1))
+                .unwrap_or(512),
+        };
         Ok(Config {
+            public_origin,
+            server_key,
+            fetch_hosts: list(get("JW_BACKEND_FETCH_HOSTS"))
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            account_uploads: flag("JW_BACKEND_ACCOUNT_UPLOADS"),
+            metadata,
+            rate_limit_per_minute: u32::try_from(number("JW_BACKEND_RATE_LIMIT", 30)?)
+                .unwrap_or(u32::MAX),
+            ownership_ttl: Duration::from_secs(
+                number("JW_BACKEND_OWNERSHIP_HOURS", 48)?.max(1) * 3600,
+            ),
+            limits,
             api_base,
             site_id: required("JW_SITE_ID")?,
             api_key: required("JW_API_KEY")?,
@@ -178,6 +338,18 @@ impl Config {
             allowed_origins,
             connect_src_extra: list(get("JW_BACKEND_CONNECT_SRC")),
         })
+    }
+
+    /// The origin browsers use: [`Config::public_origin`], or `http://{listen}`.
+    pub fn origin(&self) -> String {
+        self.public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
+    /// Whether the public origin is https (cookies then get `Secure` and `__Host-`).
+    pub fn is_https(&self) -> bool {
+        self.origin().starts_with("https://")
     }
 
     /// Whether the platform is on this machine (the simulator).

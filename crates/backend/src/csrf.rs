@@ -1,36 +1,66 @@
-//! CSRF defence: a same-origin check on `Origin` plus a double-submit token (cookie + header).
+//! CSRF defence: a same-origin check on `Origin` against the configured public origin, plus a
+//! double-submit token (cookie + header) that the server minted and signed.
 
-use axum::http::header::{COOKIE, HOST, ORIGIN};
-use axum::http::{HeaderMap, Uri};
-use rand::RngCore;
+use axum::http::header::{COOKIE, ORIGIN};
+use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 
 use crate::config::normalize_origin;
 use crate::error::ApiError;
+use crate::key::{random_hex, ServerKey};
 
-/// Name of the cookie that holds the token.
+/// Name of the cookie that holds the token over http (`__Host-jwu_csrf` under https).
 pub const COOKIE_NAME: &str = "jwu_csrf";
 /// Name of the header that must repeat the token.
 pub const HEADER_NAME: &str = "x-csrf-token";
+/// The longest `Origin` value written to the log.
+const LOGGED_ORIGIN_CHARS: usize = 200;
 
-/// A fresh random token: 32 bytes from the OS-seeded CSPRNG, as 64 hex digits.
-pub fn mint_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The CSRF cookie's name: `__Host-jwu_csrf` under https (bound to this host, `Secure`),
+/// `jwu_csrf` over plain http.
+pub fn cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-jwu_csrf"
+    } else {
+        COOKIE_NAME
+    }
+}
+
+/// A fresh token: a random nonce and its HMAC under the server key, `nonce.tag`.
+pub fn mint_token(key: &ServerKey) -> String {
+    let nonce = random_hex();
+    let tag = key.tag("csrf", &[&nonce]);
+    format!("{nonce}.{tag}")
+}
+
+/// A token as `GET /api/csrf` would mint it for `config` (with a configured
+/// [`Config::server_key`]; for an app that renders the token into its own page).
+pub fn mint_for(config: &crate::config::Config) -> String {
+    mint_token(&ServerKey::new(&config.server_key))
 }
 
 /// The `Set-Cookie` value that hands `token` to the browser.
-pub fn cookie_header(token: &str) -> String {
-    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict")
+pub fn cookie_header(token: &str, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        cookie_name(https)
+    )
 }
 
-/// Checks the `Origin` header: it must be the backend's own origin (the `Host` the request was
-/// sent to, over http or https) or one of `allowed`. A missing `Origin` is refused when
-/// `required` (state-changing requests), and let through otherwise (same-origin GETs).
+/// `Origin`, shortened for a log line.
+pub fn origin_for_log(headers: &HeaderMap) -> Option<String> {
+    let origin = headers.get(ORIGIN)?;
+    let text = String::from_utf8_lossy(origin.as_bytes());
+    Some(text.chars().take(LOGGED_ORIGIN_CHARS).collect())
+}
+
+/// Checks the `Origin` header: it must be `own` (the configured public origin) or one of
+/// `allowed`. A missing `Origin` is refused when `required` (state-changing requests), and let
+/// through otherwise (same-origin GETs).
 pub fn check_origin(
     headers: &HeaderMap,
-    uri: &Uri,
+    own: &str,
     allowed: &[String],
     required: bool,
 ) -> Result<(), ApiError> {
@@ -46,29 +76,21 @@ pub fn check_origin(
     let refused = || ApiError::origin("requests from this origin are not allowed");
     let origin = origin.to_str().map_err(|_| refused())?;
     let origin = normalize_origin(origin).ok_or_else(refused)?;
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| uri.authority().map(|a| a.to_string()));
-    let own = host.iter().flat_map(|h| {
-        ["http", "https"]
-            .into_iter()
-            .filter_map(move |scheme| normalize_origin(&format!("{scheme}://{h}")))
-    });
-    let allowed_here = own.chain(allowed.iter().cloned()).any(|o| o == origin);
-    if allowed_here {
+    if origin == own || allowed.contains(&origin) {
         Ok(())
     } else {
         Err(refused())
     }
 }
 
-/// Checks the double-submit token: the `X-CSRF-Token` header must equal the `jwu_csrf`
-/// cookie, compared in constant time.
-pub fn check_token(headers: &HeaderMap) -> Result<(), ApiError> {
-    let cookie = cookie_value(headers, COOKIE_NAME).ok_or_else(|| {
-        ApiError::csrf("no jwu_csrf cookie: call GET /api/csrf first and send the cookie")
+/// Checks the double-submit token: the `X-CSRF-Token` header must equal the CSRF cookie
+/// (constant time), and the token must carry this server's tag (a planted cookie fails).
+pub fn check_token(headers: &HeaderMap, key: &ServerKey, https: bool) -> Result<(), ApiError> {
+    let name = cookie_name(https);
+    let cookie = cookie_value(headers, name).ok_or_else(|| {
+        ApiError::csrf(format!(
+            "no {name} cookie: call GET /api/csrf first and send the cookie"
+        ))
     })?;
     let header = headers
         .get(HEADER_NAME)
@@ -77,23 +99,35 @@ pub fn check_token(headers: &HeaderMap) -> Result<(), ApiError> {
         .filter(|h| !h.is_empty())
         .ok_or_else(|| ApiError::csrf("the X-CSRF-Token header is missing"))?;
     let same: bool = header.as_bytes().ct_eq(cookie.as_bytes()).into();
-    if same && !cookie.is_empty() {
+    if !same || cookie.is_empty() {
+        return Err(ApiError::csrf(format!(
+            "the X-CSRF-Token header does not match the {name} cookie"
+        )));
+    }
+    let minted = cookie
+        .split_once('.')
+        .is_some_and(|(nonce, tag)| key.verify("csrf", &[nonce], tag));
+    if minted {
         Ok(())
     } else {
         Err(ApiError::csrf(
-            "the X-CSRF-Token header does not match the jwu_csrf cookie",
+            "the CSRF token was not minted by this server: call GET /api/csrf again",
         ))
     }
 }
 
 /// The value of cookie `name` from all `Cookie` headers.
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    cookies(headers).find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// Every `name=value` pair of the `Cookie` headers.
+pub fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (String, String)> + '_ {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|h| h.to_str().ok())
         .flat_map(|h| h.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
 }

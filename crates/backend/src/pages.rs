@@ -1,16 +1,35 @@
 //! `GET /api/config` (what the browser widget needs to know) and the no-JavaScript form
-//! upload: `GET /upload-form` renders a `<jw-upload>` around a plain form posting to a freshly
-//! minted platform form-upload URL, whose `redirect_address` is `GET /upload-done`.
+//! upload: `GET /upload-form` renders a `<jw-upload>` around a plain form posting to a platform
+//! form-upload URL, whose `redirect_address` is `GET /upload-done` on the public origin.
+//!
+//! The page mints only for a first-party navigation: it needs a `SameSite=Lax` page cookie
+//! that it sets itself with a redirect (an `<img>` or `fetch` on another site never carries it),
+//! it refuses `Sec-Fetch-Site: cross-site`, and it counts against the client's rate limit.
+//! Reloads reuse the browser's media while it is still empty (a `jwu_form` cookie), so views
+//! do not leave a trail of empty media.
+
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, RETRY_AFTER, SET_COOKIE,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
+use crate::csrf::cookie_value;
+use crate::key::random_hex;
 use crate::platform::Platform;
-use crate::upload::{self, PlatformCall};
+use crate::routes::AppState;
+use crate::upload;
+
+/// The page cookie: proof of a first-party navigation to `/upload-form`.
+const PAGE_COOKIE: &str = "jwu_page";
+/// The media the form page minted for this browser, reused while it is empty.
+const FORM_COOKIE: &str = "jwu_form";
 
 /// What the pages need from the app.
 pub struct PagesState {
@@ -22,6 +41,8 @@ pub struct PagesState {
     pub simulator: bool,
     /// The static pages' Content-Security-Policy, also sent with these pages.
     pub csp: String,
+    /// The API's state: public origin, key, rate limit.
+    pub(crate) app: Arc<AppState>,
 }
 
 /// `GET /api/config` → `{"upload_api_base": JW_API_BASE, "simulator": bool}`.
@@ -75,27 +96,6 @@ fn page(title: &str, main: &str) -> String {
     )
 }
 
-/// This backend's own origin as the browser sees it (`Host`, and `X-Forwarded-Proto` from a
-/// TLS-terminating proxy); `None` when the `Host` is missing or odd.
-fn own_origin(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(HOST)?.to_str().ok()?;
-    let ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-    if !ok {
-        return None;
-    }
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    Some(format!("{scheme}://{host}"))
-}
-
 /// The form-upload URL from a v1 `videos/create` reply, with `redirect_address`.
 pub fn form_action(reply: &Value, redirect_address: &str) -> Option<String> {
     let link = reply.get("link")?;
@@ -117,40 +117,146 @@ pub fn form_action(reply: &Value, redirect_address: &str) -> Option<String> {
     Some(format!("{protocol}://{address}{path}?{}", q.join("&")))
 }
 
-/// `GET /upload-form`: mints a form upload and renders the page.
-pub async fn upload_form(state: &PagesState, headers: &HeaderMap) -> Response {
-    let Some(origin) = own_origin(headers) else {
-        return html(
-            state,
-            StatusCode::BAD_REQUEST,
-            page(
-                "Upload",
-                "<h1>Upload</h1><p>The request has no usable Host header.</p>",
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(SET_COOKIE, v);
+    }
+}
+
+fn cookie_attrs(state: &PagesState) -> &'static str {
+    if state.app.https {
+        "Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "Path=/; HttpOnly; SameSite=Lax"
+    }
+}
+
+/// The media key in a valid `jwu_form` cookie.
+fn form_media(state: &PagesState, parts: &Parts) -> Option<String> {
+    let value = cookie_value(&parts.headers, FORM_COOKIE)?;
+    let (key, tag) = value.split_once('.')?;
+    (upload::is_valid_id(key) && state.app.key.verify("form", &[key], tag)).then(|| key.to_owned())
+}
+
+fn notice(state: &PagesState, status: StatusCode, text: &str) -> Response {
+    html(
+        state,
+        status,
+        page(
+            "Upload",
+            &format!(
+                "<h1>Upload a video</h1><p role=\"alert\">{}</p>",
+                escape_html(text)
             ),
+        ),
+    )
+}
+
+/// `GET /upload-form`: mints (or reuses) a form upload and renders the page.
+pub async fn upload_form(
+    state: &PagesState,
+    parts: &Parts,
+    query: &[(String, String)],
+) -> Response {
+    let cross_site = parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    if cross_site {
+        return notice(
+            state,
+            StatusCode::FORBIDDEN,
+            "Open this page directly: it is not available from other sites.",
         );
+    }
+    let page_ok = cookie_value(&parts.headers, PAGE_COOKIE)
+        .and_then(|v| {
+            v.split_once('.')
+                .map(|(n, t)| state.app.key.verify("page", &[n], t))
+        })
+        .unwrap_or(false);
+    if !page_ok {
+        if query.iter().any(|(k, _)| k == "c") {
+            return notice(
+                state,
+                StatusCode::BAD_REQUEST,
+                "This page needs cookies to start an upload; allow them for this site and reload.",
+            );
+        }
+        // A first visit: set the page cookie and come back (a top-level navigation sends it).
+        let nonce = random_hex();
+        let tag = state.app.key.tag("page", &[&nonce]);
+        let mut r = (StatusCode::SEE_OTHER, [(LOCATION, "/upload-form?c=1")]).into_response();
+        r.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        set_cookie(
+            &mut r,
+            &format!("{PAGE_COOKIE}={nonce}.{tag}; {}", cookie_attrs(state)),
+        );
+        return r;
+    }
+    if let Err(e) = state.app.count(parts) {
+        let mut r = notice(
+            state,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many uploads were started from here; try again in a minute.",
+        );
+        if let Some(secs) = e.retry_after {
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        return r;
+    }
+    // Reuse this browser's media while the platform still has no file for it.
+    let mut reuse = None;
+    if let Some(key) = form_media(state, parts) {
+        let empty = state
+            .platform
+            .v2_media(&key)
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+            .and_then(|r| serde_json::from_slice::<Value>(r.body()).ok())
+            .is_some_and(|v| v.get("status").and_then(Value::as_str) == Some("created"));
+        if empty {
+            reuse = Some(key);
+        }
+    }
+    let (call, params) = match &reuse {
+        Some(key) => ("videos/update", vec![("video_key".to_owned(), key.clone())]),
+        None => (
+            "videos/create",
+            vec![("title".to_owned(), "Form upload".to_owned())],
+        ),
     };
-    let request = serde_json::json!({
-        "method": "form",
-        "file": { "name": "upload", "size": 0, "type": "" },
-        "metadata": { "title": "Form upload" },
-    });
-    let minted = match upload::plan(request.to_string().as_bytes()) {
-        Ok(PlatformCall::V1 { call, params }) => state.platform.v1(call, params).await.ok(),
+    let minted = state.platform.v1(call, params).await;
+    let reply = match minted {
+        Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => {
+            let mut page = notice(
+                state,
+                StatusCode::TOO_MANY_REQUESTS,
+                "The video platform is busy; try again in a moment.",
+            );
+            if let Some(retry) = r.retry_after() {
+                page.headers_mut().insert(RETRY_AFTER, retry);
+            }
+            return page;
+        }
+        Ok(r) if r.status().is_success() => serde_json::from_slice::<Value>(r.body()).ok(),
         _ => None,
     };
-    let action = minted
-        .filter(|r| r.status().is_success())
-        .and_then(|r| serde_json::from_slice::<Value>(r.body()).ok())
-        .and_then(|v| form_action(&v, &format!("{origin}/upload-done")));
-    let Some(action) = action else {
-        return html(
+    let origin = &state.app.origin;
+    let action = reply
+        .as_ref()
+        .and_then(|v| form_action(v, &format!("{origin}/upload-done")));
+    let key = reply
+        .as_ref()
+        .and_then(|v| v.get("media")?.get("key")?.as_str().map(str::to_owned))
+        .filter(|k| upload::is_valid_id(k));
+    let (Some(action), Some(key)) = (action, key) else {
+        return notice(
             state,
             StatusCode::BAD_GATEWAY,
-            page(
-                "Upload",
-                "<h1>Upload a video</h1><p role=\"alert\">The video platform could not be \
-                 reached; try again in a moment.</p>",
-            ),
+            "The video platform could not be reached; try again in a moment.",
         );
     };
     let main = format!(
@@ -166,7 +272,17 @@ pub async fn upload_form(state: &PagesState, headers: &HeaderMap) -> Response {
         base = escape_html(&state.api_base),
         action = escape_html(&action),
     );
-    html(state, StatusCode::OK, page("Upload a video", &main))
+    let mut r = html(state, StatusCode::OK, page("Upload a video", &main));
+    let tag = state.app.key.tag("form", &[&key]);
+    set_cookie(
+        &mut r,
+        &format!(
+            "{FORM_COOKIE}={key}.{tag}; Max-Age={}; {}",
+            state.app.ownership_ttl_secs(),
+            cookie_attrs(state)
+        ),
+    );
+    r
 }
 
 /// `GET /upload-done?video_key=K`: where the platform sends the browser after a form upload.
@@ -188,15 +304,24 @@ pub fn upload_done(state: &PagesState, query: &Query<Vec<(String, String)>>) -> 
                  <p><a href=\"/upload-form\">Upload a file</a></p>"
             .to_owned(),
     };
-    html(state, StatusCode::OK, page("Upload received", &main))
+    let mut r = html(state, StatusCode::OK, page("Upload received", &main));
+    // The form's media has its file now: the next form page mints a new one.
+    if key.is_some() {
+        set_cookie(
+            &mut r,
+            &format!("{FORM_COOKIE}=; Max-Age=0; {}", cookie_attrs(state)),
+        );
+    }
+    r
 }
 
 /// Routes the pages under the app's state.
 pub async fn upload_form_handler(
-    State(state): State<std::sync::Arc<PagesState>>,
-    headers: HeaderMap,
+    State(state): State<Arc<PagesState>>,
+    parts: Parts,
+    query: Query<Vec<(String, String)>>,
 ) -> Response {
-    upload_form(&state, &headers).await
+    upload_form(&state, &parts, &query.0).await
 }
 
 /// `GET /upload-done`.

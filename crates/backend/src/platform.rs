@@ -32,6 +32,11 @@ impl Relayed {
         self.status
     }
 
+    /// The platform's `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<HeaderValue> {
+        self.retry_after.clone()
+    }
+
     /// The platform's body (secrets already scrubbed).
     pub fn body(&self) -> &[u8] {
         &self.body

@@ -1,15 +1,32 @@
 //! `POST /api/uploads` input: validation of the browser's JSON and the platform call it maps to.
 
+use jw_upload_core::method::S3_LIMIT;
+use jw_upload_core::{Method, Resource, UploadRequest};
 use serde_json::{Map, Value};
 
+use crate::config::MetadataRules;
 use crate::error::ApiError;
+use crate::metadata::{self, Target};
+use crate::policy::Action;
 
-/// Largest file an s3 upload takes (5 GiB).
-pub const S3_MAX_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+/// An s3 upload takes files smaller than this (5 GiB, the platform's "less than 5GB"); it is
+/// the core's [`S3_LIMIT`], so the browser and the backend draw the line at the same byte.
+pub const S3_MAX_BYTES: u64 = S3_LIMIT;
 /// Largest file the platform takes at all (25 GiB).
 pub const MAX_BYTES: u64 = 25 * 1024 * 1024 * 1024;
 /// Longest file name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 255;
+
+/// What the configuration allows a browser to ask for.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// The metadata allowlist.
+    pub metadata: MetadataRules,
+    /// Whether image and skin uploads are on.
+    pub account_uploads: bool,
+    /// Whether fetch uploads are on.
+    pub fetch: bool,
+}
 
 /// The platform call an upload request maps to.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,71 +45,81 @@ pub enum PlatformCall {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    S3,
-    Form,
-    Resumable,
-    Multipart,
-    Fetch,
+/// A validated request: the call to make, and what the policy must allow first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    /// The platform call.
+    pub call: PlatformCall,
+    /// The action it performs.
+    pub action: Action,
+    /// The existing media it acts on (renew, thumbnail, track).
+    pub media_id: Option<String>,
+    /// What is uploaded.
+    pub resource: Resource,
+    /// The `download_url` of a fetch upload (checked against the fetch allowlist).
+    pub download_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resource {
-    Video,
-    Thumbnail,
-    Track,
-    Image,
-    Skin,
+/// Parses `body` as an [`UploadRequest`] and validates it (see [`plan_request`]).
+pub fn plan(body: &[u8], rules: &Rules) -> Result<Planned, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let req: UploadRequest = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        ApiError::bad_request(format!("the body is not a valid upload request: {e}"))
+    })?;
+    de.end().map_err(|e| {
+        ApiError::bad_request(format!("the body is not a valid upload request: {e}"))
+    })?;
+    plan_request(&req, rules)
 }
 
-/// Parses and validates the JSON body of `POST /api/uploads` into the platform call to make.
-pub fn plan(body: &[u8]) -> Result<PlatformCall, ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
-    let Value::Object(req) = value else {
-        return Err(ApiError::bad_request("the body must be a JSON object"));
-    };
-    let resource = match opt_str(&req, "resource")? {
-        None | Some("video") => Resource::Video,
-        Some("thumbnail") => Resource::Thumbnail,
-        Some("track") => Resource::Track,
-        Some("image") => Resource::Image,
-        Some("skin") => Resource::Skin,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "resource {other:?} is not one of video, thumbnail, track, image, skin"
-            )))
+/// The longest v1 query string sent (the platform's URLs stay well under its limits).
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+
+/// Validates a `POST /api/uploads` request into the platform call to make.
+pub fn plan_request(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError> {
+    let planned = plan_checked(req, rules)?;
+    if let PlatformCall::V1 { params, .. } = &planned.call {
+        if crate::sign::canonical_query(params).len() > MAX_QUERY_BYTES {
+            return Err(ApiError::bad_request_status(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the metadata makes a platform call over {MAX_QUERY_BYTES} bytes"),
+            ));
         }
-    };
-    let method = match (opt_str(&req, "method")?, resource) {
-        (Some("s3"), _) => Method::S3,
-        (Some("form"), _) => Method::Form,
-        (Some("resumable"), _) => Method::Resumable,
-        (Some("multipart"), _) => Method::Multipart,
-        (Some("fetch"), _) => Method::Fetch,
+    }
+    Ok(planned)
+}
+
+fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError> {
+    let resource = req.resource.unwrap_or_default();
+    if matches!(resource, Resource::Image | Resource::Skin) && !rules.account_uploads {
+        return Err(ApiError::forbidden_kind(
+            "image and skin uploads are not enabled on this backend",
+        ));
+    }
+    let method = match (req.method, resource) {
+        (Some(m), _) => m,
         (None, Resource::Video) => {
             return Err(ApiError::bad_request(
                 "method is required: one of s3, form, resumable, multipart, fetch",
             ))
         }
         (None, _) => Method::Form,
-        (Some(other), _) => {
-            return Err(ApiError::bad_request(format!(
-                "method {other:?} is not one of s3, form, resumable, multipart, fetch"
-            )))
-        }
     };
     if resource != Resource::Video && method != Method::Form {
         return Err(ApiError::bad_request(
             "thumbnails, tracks, images and skins are uploaded with method form",
         ));
     }
-    let file = file_info(&req, method)?;
+    if method == Method::Fetch && !rules.fetch {
+        return Err(ApiError::forbidden_kind(
+            "fetch uploads are not enabled on this backend",
+        ));
+    }
+    let file = file_info(req, method)?;
     if let Some(size) = file.as_ref().map(|f| f.size) {
-        if method == Method::S3 && size > S3_MAX_BYTES {
+        if method == Method::S3 && size >= S3_MAX_BYTES {
             return Err(ApiError::bad_request(
-                "file.size is over the 5 GB limit of s3 uploads: use multipart or resumable",
+                "file.size is at or over the 5 GB limit of s3 uploads: use multipart or resumable",
             ));
         }
         if size > MAX_BYTES {
@@ -101,14 +128,10 @@ pub fn plan(body: &[u8]) -> Result<PlatformCall, ApiError> {
             ));
         }
     }
-    let download_url = download_url(&req, method)?;
-    let metadata = match req.get("metadata") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(_) => return Err(ApiError::bad_request("metadata must be a JSON object")),
-    };
-    let video_key = opt_id(&req, "video_key")?;
-    let media_id = opt_id(&req, "media_id")?;
+    let download_url = download_url(req, method)?;
+    let metadata = req.metadata.clone().unwrap_or_default();
+    let video_key = opt_id(req.video_key.as_deref(), "video_key")?;
+    let media_id = opt_id(req.media_id.as_deref(), "media_id")?;
     let file_name = file
         .as_ref()
         .map(|f| f.name.clone())
@@ -120,7 +143,19 @@ pub fn plan(body: &[u8]) -> Result<PlatformCall, ApiError> {
                 "media_id (renewal) is only for video uploads",
             ));
         }
-        return resource_call(resource, video_key, metadata, file_name);
+        let call = resource_call(resource, video_key.clone(), metadata, file_name, rules)?;
+        let action = match resource {
+            Resource::Thumbnail => Action::Thumbnail,
+            Resource::Track => Action::Track,
+            _ => Action::Create,
+        };
+        return Ok(Planned {
+            call,
+            action,
+            media_id: video_key,
+            resource,
+            download_url: None,
+        });
     }
 
     let renew = match (media_id, video_key) {
@@ -131,6 +166,13 @@ pub fn plan(body: &[u8]) -> Result<PlatformCall, ApiError> {
         }
         (m, v) => m.or(v),
     };
+    let planned = |call, action, media_id| Planned {
+        call,
+        action,
+        media_id,
+        resource,
+        download_url: download_url.clone(),
+    };
     match method {
         Method::Multipart | Method::Fetch => {
             if renew.is_some() {
@@ -139,35 +181,38 @@ pub fn plan(body: &[u8]) -> Result<PlatformCall, ApiError> {
                      renewed by listing the parts again with the upload token",
                 ));
             }
-            let mut metadata = metadata;
+            let mut metadata = metadata::v2_metadata(&metadata, &rules.metadata)?;
             default_title(&mut metadata, file_name);
-            let upload = match download_url {
-                Some(url) => serde_json::json!({"method": "fetch", "download_url": url}),
-                None => serde_json::json!({"method": "multipart"}),
+            let (upload, action) = match &download_url {
+                Some(url) => (
+                    serde_json::json!({"method": "fetch", "download_url": url}),
+                    Action::Fetch,
+                ),
+                None => (serde_json::json!({"method": "multipart"}), Action::Create),
             };
-            Ok(PlatformCall::V2Create {
-                body: serde_json::json!({"upload": upload, "metadata": metadata}),
-            })
+            let body = serde_json::json!({"upload": upload, "metadata": metadata});
+            Ok(planned(PlatformCall::V2Create { body }, action, None))
         }
         Method::S3 | Method::Form | Method::Resumable => {
-            let mut metadata = metadata;
-            if renew.is_none() {
-                default_title(&mut metadata, file_name);
+            let mut params = metadata::v1_params(&metadata, Target::V1Video, &rules.metadata)?;
+            if renew.is_none() && !params.iter().any(|(k, _)| k == "title") {
+                if let Some(name) = file_name {
+                    params.push(("title".into(), name));
+                }
             }
-            let mut params = v1_params(&metadata)?;
             match method {
                 Method::S3 => params.push(("upload_method".into(), "s3".into())),
                 Method::Resumable => params.push(("upload_method".into(), "resumable".into())),
                 _ => {}
             }
-            let call = match renew {
+            let (call, action) = match &renew {
                 Some(key) => {
-                    params.push(("video_key".into(), key));
-                    "videos/update"
+                    params.push(("video_key".into(), key.clone()));
+                    ("videos/update", Action::Renew)
                 }
-                None => "videos/create",
+                None => ("videos/create", Action::Create),
             };
-            Ok(PlatformCall::V1 { call, params })
+            Ok(planned(PlatformCall::V1 { call, params }, action, renew))
         }
     }
 }
@@ -177,6 +222,7 @@ fn resource_call(
     video_key: Option<String>,
     mut metadata: Map<String, Value>,
     file_name: Option<String>,
+    rules: &Rules,
 ) -> Result<PlatformCall, ApiError> {
     let need_key = |what: &str| {
         video_key.clone().ok_or_else(|| {
@@ -212,7 +258,12 @@ fn resource_call(
             "video_key is only for thumbnail and track uploads",
         ));
     }
-    let mut params = v1_params(&metadata)?;
+    let target = match resource {
+        Resource::Thumbnail => Target::Thumbnail,
+        Resource::Track => Target::Track,
+        _ => Target::Account,
+    };
+    let mut params = metadata::v1_params(&metadata, target, &rules.metadata)?;
     if let Some(key) = key {
         params.push(("video_key".into(), key));
     }
@@ -224,30 +275,19 @@ struct FileInfo {
     size: u64,
 }
 
-fn file_info(req: &Map<String, Value>, method: Method) -> Result<Option<FileInfo>, ApiError> {
-    let file = match req.get("file") {
-        None | Some(Value::Null) if method == Method::Fetch => return Ok(None),
+fn file_info(req: &UploadRequest, method: Method) -> Result<Option<FileInfo>, ApiError> {
+    let file = match &req.file {
         // A fetch upload has no local file: a browser may still send an empty description.
-        Some(Value::Object(f))
-            if method == Method::Fetch
-                && f.get("name")
-                    .and_then(Value::as_str)
-                    .is_none_or(|n| n.trim().is_empty()) =>
-        {
-            return Ok(None)
-        }
-        None | Some(Value::Null) => {
+        None if method == Method::Fetch => return Ok(None),
+        Some(f) if method == Method::Fetch && f.name.trim().is_empty() => return Ok(None),
+        None => {
             return Err(ApiError::bad_request(
                 "file is required: {\"name\": ..., \"size\": ..., \"type\": ...}",
             ))
         }
-        Some(Value::Object(f)) => f,
-        Some(_) => return Err(ApiError::bad_request("file must be a JSON object")),
+        Some(f) => f,
     };
-    let name = match file.get("name") {
-        Some(Value::String(s)) => s.clone(),
-        _ => return Err(ApiError::bad_request("file.name must be a string")),
-    };
+    let name = file.name.clone();
     if name.trim().is_empty() {
         return Err(ApiError::bad_request("file.name must not be empty"));
     }
@@ -261,20 +301,26 @@ fn file_info(req: &Map<String, Value>, method: Method) -> Result<Option<FileInfo
             "file.name must not contain control characters",
         ));
     }
-    let size = file
-        .get("size")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| ApiError::bad_request("file.size must be a non-negative integer"))?;
-    match file.get("type") {
-        None | Some(Value::Null) | Some(Value::String(_)) => {}
-        Some(_) => return Err(ApiError::bad_request("file.type must be a string")),
+    if name.contains(['<', '>']) {
+        return Err(ApiError::bad_request(
+            "file.name must not contain '<' or '>'",
+        ));
     }
-    Ok(Some(FileInfo { name, size }))
+    if file
+        .content_type
+        .as_ref()
+        .is_some_and(|t| t.len() > 255 || t.chars().any(char::is_control))
+    {
+        return Err(ApiError::bad_request("file.type is not a MIME type"));
+    }
+    Ok(Some(FileInfo {
+        name,
+        size: file.size,
+    }))
 }
 
-fn download_url(req: &Map<String, Value>, method: Method) -> Result<Option<String>, ApiError> {
-    let url = opt_str(req, "download_url")?;
-    match (method, url) {
+fn download_url(req: &UploadRequest, method: Method) -> Result<Option<String>, ApiError> {
+    match (method, req.download_url.as_deref()) {
         (Method::Fetch, None) => Err(ApiError::bad_request(
             "method fetch needs a download_url (http or https)",
         )),
@@ -283,7 +329,9 @@ fn download_url(req: &Map<String, Value>, method: Method) -> Result<Option<Strin
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
             match parsed {
-                Some(_) if url.len() <= 2048 => Ok(Some(url.to_owned())),
+                Some(_) if url.len() <= 2048 && !url.chars().any(char::is_control) => {
+                    Ok(Some(url.to_owned()))
+                }
                 _ => Err(ApiError::bad_request(
                     "download_url must be an http or https URL (at most 2048 characters)",
                 )),
@@ -316,54 +364,9 @@ fn default_title(metadata: &mut Map<String, Value>, file_name: Option<String>) {
     }
 }
 
-/// Flattens metadata into v1 call parameters; refuses names the backend sets itself.
-fn v1_params(metadata: &Map<String, Value>) -> Result<Vec<(String, String)>, ApiError> {
-    let mut params = Vec::new();
-    for (key, value) in metadata {
-        let valid_name = !key.is_empty()
-            && key.len() <= 64
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-        if !valid_name {
-            return Err(ApiError::bad_request(format!(
-                "metadata name {key:?} must be 1 to 64 letters, digits, '_', '.' or '-'"
-            )));
-        }
-        let reserved = key.starts_with("api_")
-            || matches!(key.as_str(), "upload_method" | "download_url" | "video_key");
-        if reserved {
-            return Err(ApiError::bad_request(format!(
-                "metadata.{key} is set by the backend, not by the browser"
-            )));
-        }
-        let text = match value {
-            Value::Null => continue,
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Array(_) | Value::Object(_) => {
-                return Err(ApiError::bad_request(format!(
-                    "metadata.{key} must be a string, number or boolean"
-                )))
-            }
-        };
-        params.push((key.clone(), text));
-    }
-    Ok(params)
-}
-
-fn opt_str<'a>(req: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, ApiError> {
-    match req.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
-    }
-}
-
 /// An optional platform key (`video_key`, `media_id`): 1 to 64 letters, digits, `_` or `-`.
-fn opt_id(req: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
-    match opt_str(req, key)? {
+fn opt_id(id: Option<&str>, key: &str) -> Result<Option<String>, ApiError> {
+    match id {
         None => Ok(None),
         Some(id) if is_valid_id(id) => Ok(Some(id.to_owned())),
         Some(_) => Err(ApiError::bad_request(format!(

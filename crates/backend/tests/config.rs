@@ -79,8 +79,33 @@ fn all_variables_are_read() {
             "JW_BACKEND_CONNECT_SRC",
             "https://cdn.example https://up.example",
         ),
+        ("JW_BACKEND_PUBLIC_ORIGIN", "https://Upload.Example"),
+        ("JW_BACKEND_KEY", "0123456789abcdef0123456789abcdef"),
+        ("JW_BACKEND_FETCH_HOSTS", "Media.Example, 127.0.0.1:9000"),
+        ("JW_BACKEND_ACCOUNT_UPLOADS", "1"),
+        ("JW_BACKEND_METADATA_V1", "title,description"),
+        ("JW_BACKEND_METADATA_V2", "title"),
+        ("JW_BACKEND_CUSTOM_PARAMS", "true"),
+        ("JW_BACKEND_RATE_LIMIT", "7"),
+        ("JW_BACKEND_OWNERSHIP_HOURS", "2"),
+        ("JW_BACKEND_HEADER_TIMEOUT_SECS", "3"),
+        ("JW_BACKEND_REQUEST_TIMEOUT_SECS", "4"),
+        ("JW_BACKEND_MAX_CONNECTIONS", "5"),
     ]);
     let c = load(&vars).unwrap();
+    assert_eq!(c.public_origin.as_deref(), Some("https://upload.example"));
+    assert!(c.is_https());
+    assert_eq!(c.server_key.len(), 32);
+    assert_eq!(c.fetch_hosts, vec!["media.example", "127.0.0.1:9000"]);
+    assert!(c.account_uploads);
+    assert_eq!(c.metadata.v1_video, vec!["title", "description"]);
+    assert_eq!(c.metadata.v2_video, vec!["title"]);
+    assert!(c.metadata.custom_params);
+    assert_eq!(c.rate_limit_per_minute, 7);
+    assert_eq!(c.ownership_ttl.as_secs(), 7200);
+    assert_eq!(c.limits.header_timeout.as_secs(), 3);
+    assert_eq!(c.limits.request_timeout.as_secs(), 4);
+    assert_eq!(c.limits.max_connections, 5);
     assert_eq!(c.api_base, "http://sim.test:4010");
     assert_eq!(c.listen.port(), 0);
     assert_eq!(c.static_dir.as_deref(), Some(dir.as_path()));
@@ -92,6 +117,29 @@ fn all_variables_are_read() {
         c.connect_src_extra,
         vec!["https://cdn.example", "https://up.example"]
     );
+}
+
+#[test]
+fn a_public_listen_needs_a_public_origin_and_a_key_is_long() {
+    let mut vars = FULL.to_vec();
+    vars.push(("JW_BACKEND_LISTEN", "0.0.0.0:4000"));
+    assert_eq!(
+        load(&vars).unwrap_err(),
+        ConfigError::Missing("JW_BACKEND_PUBLIC_ORIGIN")
+    );
+    let mut vars = FULL.to_vec();
+    vars.push(("JW_BACKEND_KEY", "short"));
+    assert!(matches!(
+        load(&vars).unwrap_err(),
+        ConfigError::Invalid {
+            var: "JW_BACKEND_KEY",
+            ..
+        }
+    ));
+    // Secure by default.
+    let c = load(&FULL).unwrap();
+    assert!(c.fetch_hosts.is_empty() && !c.account_uploads && !c.metadata.custom_params);
+    assert_eq!(c.origin(), "http://127.0.0.1:4000");
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{config, dead_base};
+use common::{dead_base, oneshot_config as config, token};
 use jw_upload_backend::app;
 use tower::ServiceExt;
 
@@ -13,7 +13,7 @@ const ALLOWED: &str = "https://allowed.example";
 
 fn preflight(origin: &str) -> Request<Body> {
     Request::options("/api/uploads")
-        .header("host", "backend.test")
+        .header("host", "backend.test:4000")
         .header("origin", origin)
         .header("access-control-request-method", "POST")
         .header(
@@ -65,9 +65,9 @@ async fn other_origins_get_no_cors_grant() {
 
 #[tokio::test]
 async fn replies_to_an_allowed_origin_carry_the_grant_and_expose_retry_after() {
-    let token = "ab".repeat(32);
+    let token = token();
     let req = Request::post("/api/uploads")
-        .header("host", "backend.test")
+        .header("host", "backend.test:4000")
         .header("origin", ALLOWED)
         .header("content-type", "application/json")
         .header("cookie", format!("jwu_csrf={token}"))
@@ -87,7 +87,7 @@ async fn replies_to_an_allowed_origin_carry_the_grant_and_expose_retry_after() {
         .to_ascii_lowercase()
         .contains("retry-after"));
     let req = Request::get("/api/csrf")
-        .header("host", "backend.test")
+        .header("host", "backend.test:4000")
         .header("origin", ALLOWED)
         .body(Body::empty())
         .unwrap();

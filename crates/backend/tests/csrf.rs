@@ -6,18 +6,17 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use common::{config, dead_base};
+use common::{dead_base, oneshot_config, token};
 use http_body_util::BodyExt;
 use jw_upload_backend::app;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const HOST: &str = "backend.test:4000";
-const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 async fn router() -> Router {
     // Nothing listens at the platform: a request that passes CSRF ends in 502.
-    app(config(&dead_base().await))
+    app(oneshot_config(&dead_base().await))
 }
 
 fn upload_request(
@@ -66,12 +65,9 @@ fn code(body: &Value) -> &str {
 
 #[tokio::test]
 async fn a_same_origin_request_with_matching_token_passes() {
-    for origin in [
-        "http://backend.test:4000",
-        "https://backend.test:4000",
-        "HTTP://Backend.Test:4000",
-    ] {
-        let (status, body) = upload(Some(origin), Some(TOKEN), Some(TOKEN)).await;
+    let token = token();
+    for origin in ["http://backend.test:4000", "HTTP://Backend.Test:4000"] {
+        let (status, body) = upload(Some(origin), Some(&token), Some(&token)).await;
         assert_eq!(
             (status, code(&body)),
             (StatusCode::BAD_GATEWAY, "platform_unreachable"),
@@ -82,27 +78,31 @@ async fn a_same_origin_request_with_matching_token_passes() {
 
 #[tokio::test]
 async fn an_allowed_origin_passes() {
-    let (status, _) = upload(Some("https://allowed.example"), Some(TOKEN), Some(TOKEN)).await;
+    let t = token();
+    let (status, _) = upload(Some("https://allowed.example"), Some(&t), Some(&t)).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
 }
 
 #[tokio::test]
 async fn a_missing_origin_is_refused() {
-    let (status, body) = upload(None, Some(TOKEN), Some(TOKEN)).await;
+    let t = token();
+    let (status, body) = upload(None, Some(&t), Some(&t)).await;
     assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "origin"));
 }
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused() {
+    let t = token();
     for origin in [
         "https://evil.example",
         "http://backend.test:4001",
         "http://backend.test",
+        "https://backend.test:4000",
         "http://backend.test:4000.evil.example",
         "null",
         "https://allowed.example.evil",
     ] {
-        let (status, body) = upload(Some(origin), Some(TOKEN), Some(TOKEN)).await;
+        let (status, body) = upload(Some(origin), Some(&t), Some(&t)).await;
         assert_eq!(
             (status, code(&body)),
             (StatusCode::FORBIDDEN, "origin"),
@@ -117,14 +117,23 @@ async fn a_foreign_origin_is_refused() {
 #[tokio::test]
 async fn a_missing_or_wrong_token_is_refused() {
     let origin = Some("http://backend.test:4000");
-    let wrong = "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let t = token();
+    let wrong = token();
+    // Equal but not minted by this server (a planted cookie), or minted under another key.
+    let planted = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let foreign = jw_upload_backend::mint_csrf_token(&jw_upload_backend::Config {
+        server_key: b"another-key-0123456789abcdef0123".to_vec(),
+        ..jw_upload_backend::Config::default()
+    });
     for (cookie, header) in [
         (None, None),
-        (Some(TOKEN), None),
-        (None, Some(TOKEN)),
-        (Some(TOKEN), Some(wrong)),
-        (Some(TOKEN), Some(&TOKEN[..63])),
+        (Some(t.as_str()), None),
+        (None, Some(t.as_str())),
+        (Some(t.as_str()), Some(wrong.as_str())),
+        (Some(t.as_str()), Some(&t[..t.len() - 1])),
         (Some(""), Some("")),
+        (Some(planted), Some(planted)),
+        (Some(foreign.as_str()), Some(foreign.as_str())),
     ] {
         let (status, body) = upload(origin, cookie, header).await;
         assert_eq!(
@@ -150,8 +159,10 @@ async fn csrf_endpoint_mints_a_fresh_token_and_strict_cookie() {
         let body: Value =
             serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
         let token = body["token"].as_str().unwrap().to_owned();
-        assert_eq!(token.len(), 64);
-        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+        let (nonce, tag) = token.split_once('.').unwrap();
+        assert_eq!(nonce.len(), 64);
+        assert!(nonce.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(tag.len(), 43, "an HMAC-SHA256 tag, base64url");
         assert!(
             cookie.starts_with(&format!("jwu_csrf={token};")),
             "{cookie}"
@@ -183,11 +194,12 @@ async fn gets_from_a_foreign_origin_are_refused() {
 
 #[tokio::test]
 async fn wrong_content_type_and_oversized_bodies_are_refused_after_csrf() {
+    let t = token();
     let token_headers = |req: axum::http::request::Builder| {
         req.header("host", HOST)
             .header("origin", "http://backend.test:4000")
-            .header("cookie", format!("jwu_csrf={TOKEN}"))
-            .header("x-csrf-token", TOKEN)
+            .header("cookie", format!("jwu_csrf={t}"))
+            .header("x-csrf-token", &t)
     };
     let req = token_headers(Request::post("/api/uploads"))
         .header("content-type", "text/plain")
@@ -236,4 +248,22 @@ async fn unknown_routes_and_methods_get_json_errors() {
     let req = Request::get("/index.html").body(Body::empty()).unwrap();
     let (status, body) = send(router().await, req).await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+}
+
+#[tokio::test]
+async fn under_https_the_cookie_is_host_prefixed_and_secure() {
+    let mut cfg = oneshot_config(&dead_base().await);
+    cfg.public_origin = Some("https://backend.test:4000".into());
+    let req = Request::get("/api/csrf")
+        .header("host", HOST)
+        .body(Body::empty())
+        .unwrap();
+    let res = app(cfg).oneshot(req).await.unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-jwu_csrf="), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }

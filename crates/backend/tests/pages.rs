@@ -3,6 +3,9 @@
 //! `/upload-done` with the media key, and the simulator holds the file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::Browser;
 use jw_upload_backend::{escape_html, form_action, spawn, Config};
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
@@ -43,12 +46,101 @@ async fn config_names_the_upload_api_base() {
     );
 }
 
+/// A first navigation to `/upload-form`: the page cookie's redirect, then the page.
+async fn open_form(browser: &Browser) -> reqwest::Response {
+    let first = browser
+        .send(browser.http.get(format!("{}/upload-form", browser.base)))
+        .await;
+    if first.status() != 303 {
+        return first;
+    }
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/upload-form?c=1");
+    browser
+        .send(browser.http.get(format!("{}{location}", browser.base)))
+        .await
+}
+
+fn form_key(html: &str) -> String {
+    html.split("key=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .unwrap()
+        .to_owned()
+}
+
+async fn media_count(sim: &jw_platform_sim::SimServer) -> usize {
+    let log: Value = reqwest::get(format!("{}/_sim/log", sim.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/videos/create"))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn the_form_page_cannot_be_triggered_cross_site_and_reuses_its_empty_media() {
+    let (sim, backend, _dir) = env().await;
+    // An <img> or fetch on another site: no page cookie (SameSite), so a redirect, no media.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        let r = http
+            .get(format!("{}/upload-form", backend.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let r = http
+            .get(format!("{}/upload-form?c=1", backend.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "no cookie, no media");
+    }
+    let r = http
+        .get(format!("{}/upload-form", backend.url()))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(media_count(&sim).await, 0, "nothing was minted");
+    // A real visitor: one media however often the page is reloaded, until it has its file.
+    let browser = Browser::new(&backend).await;
+    let first = form_key(&open_form(&browser).await.text().await.unwrap());
+    for _ in 0..3 {
+        let again = open_form(&browser).await;
+        assert_eq!(again.status(), 200);
+        assert_eq!(form_key(&again.text().await.unwrap()), first);
+    }
+    assert_eq!(media_count(&sim).await, 1);
+    // A rebinding name or any other Host is not answered.
+    let r = http
+        .get(format!("{}/upload-form", backend.url()))
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 421);
+}
+
 #[tokio::test]
 async fn the_plain_form_uploads_and_redirects_to_the_done_page() {
     let (sim, backend, _dir) = env().await;
-    let page = reqwest::get(format!("{}/upload-form", backend.url()))
-        .await
-        .unwrap();
+    let browser = Browser::new(&backend).await;
+    let page = open_form(&browser).await;
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"]
         .to_str()
@@ -150,4 +242,39 @@ fn helpers() {
         form_action(&reply, "http://x/done").unwrap(),
         "http://127.0.0.1:4010/v1/videos/upload?api_format=json&key=K&token=T%2B%2F&redirect_address=http%3A%2F%2Fx%2Fdone"
     );
+}
+
+#[tokio::test]
+async fn a_platform_429_on_the_form_page_is_a_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
+    sim_cfg.rate_limit = 1;
+    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    let backend = spawn(Config {
+        api_base: sim.url(),
+        site_id: sim_cfg.site_id.clone(),
+        api_key: sim_cfg.api_key.clone(),
+        api_secret: sim_cfg.api_secret.clone(),
+        v2_secret: sim_cfg.v2_secret.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let browser = Browser::new(&backend).await;
+    // (Up to 4 views: a minute boundary between them opens a new window of 1.)
+    let mut last = None;
+    for _ in 0..4 {
+        let page = open_form(&browser).await;
+        if page.status() == 429 {
+            last = Some(page);
+            break;
+        }
+        assert_eq!(page.status(), 200);
+    }
+    let page = last.expect("the platform's limit was never reached");
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(page.text().await.unwrap().contains("busy"));
+    backend.shutdown().await;
+    sim.shutdown().await;
 }

@@ -4,14 +4,18 @@
 
 mod common;
 
-use common::{config, dead_base, file, start_fake, Browser, KEY, SECRET, SITE, V2_SECRET};
+use common::{
+    config, dead_base, file, open_config, start_fake, Browser, KEY, SECRET, SITE, V2_SECRET,
+};
 use jw_upload_backend::{sign_v1, spawn};
 use serde_json::json;
 
 #[tokio::test]
 async fn every_method_reaches_the_platform_the_documented_way() {
     let (fake, addr) = start_fake().await;
-    let server = spawn(config(&format!("http://{addr}"))).await.unwrap();
+    let server = spawn(open_config(&format!("http://{addr}"), &["127.0.0.1:9"]))
+        .await
+        .unwrap();
     let browser = Browser::new(&server).await;
 
     // s3: signed v1 videos/create, all params in the query, reply relayed unchanged.
@@ -77,15 +81,15 @@ async fn every_method_reaches_the_platform_the_documented_way() {
     );
     assert_eq!(fake.last().query["upload_method"], "resumable");
 
-    // renewal.
+    // renewal, of the media this browser minted (the fake names every new video tL17msiU).
     let (status, _, body) = browser
-        .upload(&json!({"method":"s3","file":file("c.mp4", 10),"media_id":"Renew123"}))
+        .upload(&json!({"method":"s3","file":file("c.mp4", 10),"media_id":"tL17msiU"}))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(body["media"]["key"], "Renew123");
+    assert_eq!(body["media"]["key"], "tL17msiU");
     let seen = fake.last();
     assert_eq!(seen.path, "/v1/videos/update");
-    assert_eq!(seen.query["video_key"], "Renew123");
+    assert_eq!(seen.query["video_key"], "tL17msiU");
     assert!(!seen.query.contains_key("title"));
 
     // multipart: v2 bearer, JSON body.
@@ -120,11 +124,11 @@ async fn every_method_reaches_the_platform_the_documented_way() {
     // resources.
     for (req, path) in [
         (
-            json!({"resource":"thumbnail","file":file("t.jpg", 5),"video_key":"vid00001"}),
+            json!({"resource":"thumbnail","file":file("t.jpg", 5),"video_key":"tL17msiU"}),
             "/v1/videos/thumbnails/update",
         ),
         (
-            json!({"resource":"track","file":file("en.vtt", 5),"video_key":"vid00001","metadata":{"label":"English"}}),
+            json!({"resource":"track","file":file("en.vtt", 5),"video_key":"tL17msiU","metadata":{"label":"English"}}),
             "/v1/videos/tracks/create",
         ),
         (
@@ -156,11 +160,12 @@ async fn platform_errors_pass_through_unchanged_with_retry_after() {
     assert_eq!(headers["retry-after"], "17");
     assert_eq!(body["code"], "RateLimitExceeded");
 
+    // A media this browser did not mint is refused before the platform is asked, with the
+    // same answer whether it exists or not.
     let (status, _, body) = browser.media("missing1").await;
-    assert_eq!(status, 404);
     assert_eq!(
-        body,
-        json!({"errors":[{"code":"not_found","description":"no such media"}]})
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
     );
     server.shutdown().await;
 }
@@ -213,6 +218,11 @@ async fn media_status_is_relayed() {
     let (fake, addr) = start_fake().await;
     let server = spawn(config(&format!("http://{addr}"))).await.unwrap();
     let browser = Browser::new(&server).await;
+    // The fake names every v2 media Xa7fG2kq: minting one makes it this browser's.
+    let (status, _, _) = browser
+        .upload(&json!({"method":"multipart","file":file("d.mp4", 10)}))
+        .await;
+    assert_eq!(status, 200);
     let (status, headers, body) = browser.media("Xa7fG2kq").await;
     assert_eq!(status, 200);
     assert_eq!(headers["cache-control"], "no-store");
@@ -247,7 +257,8 @@ async fn an_unreachable_platform_is_502() {
     let (status, _, body) = browser.media("Xa7fG2kq").await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (502, Some("platform_unreachable"))
+        (403, Some("forbidden")),
+        "not minted here: refused before the platform is asked"
     );
     server.shutdown().await;
 }

@@ -37,6 +37,10 @@ async fn env_with(
         api_secret: backend_secret.unwrap_or(&sim_cfg.api_secret).to_owned(),
         v2_secret: sim_cfg.v2_secret.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        // Everything optional on: the fetch origins of these tests are on loopback, listed.
+        account_uploads: true,
+        fetch_hosts: vec!["127.0.0.1".into()],
+        rate_limit_per_minute: 0,
         ..Config::default()
     })
     .await
@@ -422,10 +426,12 @@ async fn the_platforms_refusals_pass_through_unchanged() {
     assert_eq!(body["code"], "RateLimitExceeded");
     assert_eq!(body["rate_limit"]["remaining"], 0);
 
-    // An unknown media id: the sim's v2 404 body, unchanged.
+    // An unknown media id is not this browser's: the backend's 403, the platform not asked.
     let (status, _, body) = env.browser.media("NoSuchId").await;
-    assert_eq!(status, 404);
-    assert!(body["errors"][0]["code"].is_string(), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
     env.shutdown().await;
 }
 
@@ -510,6 +516,8 @@ async fn expired_s3_link_and_form_token_are_renewed_through_the_backend() {
 async fn platform_faults_reach_the_browser_as_the_platform_sent_them() {
     let env = env().await;
     let file = json!({"name":"a.mp4","size":10});
+    let minted = env.mint(json!({"method":"form","file":file})).await;
+    let owned = minted["media"]["key"].as_str().unwrap().to_owned();
 
     // A 503 from the v1 API: relayed with its status and body.
     set_faults(
@@ -557,7 +565,7 @@ async fn platform_faults_reach_the_browser_as_the_platform_sent_them() {
         json!([{"target":"media","nth":1,"fault":{"kind":"close","after_bytes":0}}]),
     )
     .await;
-    let (status, _, body) = env.browser.media("AnyId01").await;
+    let (status, _, body) = env.browser.media(&owned).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (502, Some("platform_unreachable"))

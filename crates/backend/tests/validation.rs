@@ -1,15 +1,30 @@
 //! POST /api/uploads input: what each request maps to, and the 4xx for bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jw_upload_backend::{plan_upload, PlatformCall};
+use jw_upload_backend::{plan_upload, MetadataRules, PlatformCall, Rules};
 use serde_json::{json, Value};
 
+/// Everything optional on: image and skin, fetch.
+fn open() -> Rules {
+    Rules {
+        metadata: MetadataRules::default(),
+        account_uploads: true,
+        fetch: true,
+    }
+}
+
 fn plan(body: Value) -> PlatformCall {
-    plan_upload(body.to_string().as_bytes()).unwrap_or_else(|e| panic!("{body}: {e:?}"))
+    plan_upload(body.to_string().as_bytes(), &open())
+        .map(|p| p.call)
+        .unwrap_or_else(|e| panic!("{body}: {e:?}"))
 }
 
 fn refused(body: Value) -> String {
-    match plan_upload(body.to_string().as_bytes()) {
+    refused_with(body, &open())
+}
+
+fn refused_with(body: Value, rules: &Rules) -> String {
+    match plan_upload(body.to_string().as_bytes(), rules) {
         Ok(call) => panic!("{body} was accepted as {call:?}"),
         Err(e) => {
             assert_eq!(e.status, 400, "{body}");
@@ -52,13 +67,13 @@ fn s3_form_resumable_are_v1_videos_create() {
         "title defaults to the file name"
     );
     let (_, params) = v1(plan(
-        json!({"method":"resumable","file":file(),"metadata":{"title":"R","n":3,"b":true,"z":null}}),
+        json!({"method":"resumable","file":file(),"metadata":{"title":"R","author":3,"tags":true,"description":null}}),
     ));
     assert_eq!(
         params,
         vec![
-            p("b", "true"),
-            p("n", "3"),
+            p("author", "3"),
+            p("tags", "true"),
             p("title", "R"),
             p("upload_method", "resumable")
         ]
@@ -190,11 +205,11 @@ fn file_must_be_sane() {
 
 #[test]
 fn size_limits_follow_the_docs() {
+    // "less than 5GB": the core's S3_LIMIT, refused at and over it, as the core does.
     let five_gib: u64 = 5 * 1024 * 1024 * 1024;
-    plan(json!({"method":"s3","file":{"name":"a","size":five_gib}}));
-    assert!(
-        refused(json!({"method":"s3","file":{"name":"a","size":five_gib + 1}})).contains("5 GB")
-    );
+    assert_eq!(five_gib, jw_upload_core::method::S3_LIMIT);
+    plan(json!({"method":"s3","file":{"name":"a","size":five_gib - 1}}));
+    assert!(refused(json!({"method":"s3","file":{"name":"a","size":five_gib}})).contains("5 GB"));
     plan(json!({"method":"multipart","file":{"name":"a","size":five_gib * 5}}));
     refused(json!({"method":"multipart","file":{"name":"a","size":five_gib * 5 + 1}}));
 }
@@ -232,6 +247,22 @@ fn metadata_cannot_override_what_the_backend_sets() {
         assert!(msg.contains(key), "{msg}");
     }
     refused(json!({"method":"s3","file":file(),"metadata":{"bad name":"x"}}));
+    // The deny list's gaps of old: other case, other names, custom and dates.
+    for key in [
+        "DOWNLOAD_URL",
+        "sourceurl",
+        "redirect_address",
+        "md5",
+        "custom.x",
+        "date",
+        "publish_start_date",
+        "expires_date",
+    ] {
+        let msg = refused(json!({"method":"s3","file":file(),"metadata":{key: "x"}}));
+        assert!(msg.contains(key) && msg.contains("not a field"), "{msg}");
+        let msg = refused(json!({"method":"multipart","file":file(),"metadata":{key: "x"}}));
+        assert!(msg.contains(key), "v2 {msg}");
+    }
     refused(json!({"method":"s3","file":file(),"metadata":{"tags":["a"]}}));
     refused(json!({"method":"s3","file":file(),"metadata":"title"}));
 }
@@ -246,7 +277,7 @@ fn ids_are_checked() {
 #[test]
 fn the_body_must_be_a_json_object() {
     for body in ["", "[]", "\"s3\"", "{", "null"] {
-        let e = plan_upload(body.as_bytes()).unwrap_err();
+        let e = plan_upload(body.as_bytes(), &open()).unwrap_err();
         assert_eq!((e.status.as_u16(), e.code), (400, "bad_request"), "{body}");
     }
 }
@@ -270,4 +301,94 @@ fn fetch_ignores_an_empty_file_description_and_titles_from_the_url() {
     assert_eq!(body["metadata"], json!({"title":"Kept"}));
     // A named file is still checked.
     refused(json!({"method":"fetch","download_url":"http://h/x","file":{"name":"a","size":-1}}));
+}
+
+#[test]
+fn metadata_values_follow_the_character_and_length_rules() {
+    for bad in ["<script>", "a\u{0}b", "a\rb", "x\u{1b}[31m"] {
+        let msg = refused(json!({"method":"s3","file":file(),"metadata":{"title": bad}}));
+        assert!(msg.contains("title"), "{bad}: {msg}");
+        refused(json!({"method":"multipart","file":file(),"metadata":{"author": bad}}));
+    }
+    refused(json!({"method":"s3","file":file(),"metadata":{"author": "a".repeat(256)}}));
+    // A description may have lines.
+    plan(json!({"method":"s3","file":file(),"metadata":{"description": "one\ntwo"}}));
+    refused(json!({"method":"s3","file":{"name":"<b>.mp4","size":1}}));
+    // v2 tags may be a list of strings.
+    plan(json!({"method":"multipart","file":file(),"metadata":{"tags": ["a", "b"]}}));
+}
+
+#[test]
+fn custom_params_only_when_enabled() {
+    let mut rules = open();
+    refused_with(
+        json!({"method":"s3","file":file(),"metadata":{"custom.team":"a"}}),
+        &rules,
+    );
+    rules.metadata.custom_params = true;
+    let call = plan_upload(
+        json!({"method":"s3","file":file(),"metadata":{"custom.team":"a"}})
+            .to_string()
+            .as_bytes(),
+        &rules,
+    )
+    .map(|p| p.call);
+    let Ok(PlatformCall::V1 { params, .. }) = call else {
+        panic!("{call:?}");
+    };
+    assert!(params.contains(&p("custom.team", "a")));
+    refused_with(
+        json!({"method":"s3","file":file(),"metadata":{"custom.a b":"x"}}),
+        &rules,
+    );
+    let call = plan_upload(
+        json!({"method":"multipart","file":file(),"metadata":{"custom_params":{"team":"a"}}})
+            .to_string()
+            .as_bytes(),
+        &rules,
+    )
+    .map(|p| p.call);
+    let Ok(PlatformCall::V2Create { body }) = call else {
+        panic!("{call:?}");
+    };
+    assert_eq!(body["metadata"]["custom_params"], json!({"team":"a"}));
+}
+
+#[test]
+fn unknown_request_fields_are_named() {
+    let msg = refused(json!({"method":"s3","file":file(),"sourceurl":"http://x"}));
+    assert!(msg.contains("sourceurl"), "{msg}");
+    let msg = refused(json!({"method":"s3","file":{"name":"a","size":1,"path":"/etc"}}));
+    assert!(msg.contains("path"), "{msg}");
+}
+
+#[test]
+fn image_skin_and_fetch_are_off_by_default() {
+    let closed = Rules::default();
+    for body in [
+        json!({"resource":"image","file":file()}),
+        json!({"resource":"skin","file":file()}),
+        json!({"method":"fetch","download_url":"https://example.com/a.mp4"}),
+    ] {
+        let e = plan_upload(body.to_string().as_bytes(), &closed).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (403, "not_enabled"), "{body}");
+    }
+}
+
+#[test]
+fn a_huge_v1_call_is_refused_as_too_large_not_a_502() {
+    let mut rules = open();
+    rules.metadata.custom_params = true;
+    let mut metadata = serde_json::Map::new();
+    for i in 0..100 {
+        metadata.insert(format!("custom.f{i}"), json!("é".repeat(250)));
+    }
+    let e = plan_upload(
+        json!({"method":"s3","file":file(),"metadata":metadata})
+            .to_string()
+            .as_bytes(),
+        &rules,
+    )
+    .unwrap_err();
+    assert_eq!(e.status.as_u16(), 413);
 }

@@ -97,6 +97,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod contract;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -114,6 +115,7 @@ mod protocol;
 mod status;
 
 pub use config::{Config, StatusConfig};
+pub use contract::{FileInfo, UploadRequest};
 pub use engine::{Snapshot, Upload};
 pub use error::{check_duration, ErrorCode, UploadError};
 pub use event::{Event, RetryReason, State, UploadResult};

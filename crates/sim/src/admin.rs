@@ -18,58 +18,8 @@ use serde_json::{json, Value};
 use crate::error::AppError;
 use crate::faults::{classify, RuleSet};
 use crate::net::ConnHandle;
+use crate::records::LogEntry;
 use crate::state::AppState;
-
-/// One logged request; `status` and `bytes_in` update while it runs.
-#[derive(Debug)]
-pub struct LogEntry {
-    seq: u64,
-    method: String,
-    path: String,
-    target: &'static str,
-    range: Option<String>,
-    at_ms: u64,
-    status: AtomicU16,
-    bytes_in: AtomicU64,
-    fault: Mutex<Option<String>>,
-}
-
-impl LogEntry {
-    /// Records which faults fired.
-    pub fn set_fault(&self, f: String) {
-        if let Ok(mut g) = self.fault.lock() {
-            *g = Some(f);
-        }
-    }
-
-    fn to_json(&self) -> Value {
-        let fault = self.fault.lock().ok().and_then(|g| g.clone());
-        let status = self.status.load(Ordering::SeqCst);
-        json!({
-            "seq": self.seq, "method": self.method, "path": self.path, "target": self.target,
-            "status": if status == 0 { Value::Null } else { json!(status) },
-            "bytes_in": self.bytes_in.load(Ordering::SeqCst),
-            "range": self.range, "at_ms": self.at_ms, "fault": fault,
-        })
-    }
-}
-
-/// The request log.
-#[derive(Debug, Default)]
-pub struct Log {
-    entries: Mutex<Vec<Arc<LogEntry>>>,
-    seq: AtomicU64,
-}
-
-impl Log {
-    fn push(&self, e: LogEntry) -> Arc<LogEntry> {
-        let e = Arc::new(e);
-        if let Ok(mut g) = self.entries.lock() {
-            g.push(e.clone());
-        }
-        e
-    }
-}
 
 /// Outermost middleware: logs every non-admin request (preflights included) and counts the body
 /// bytes actually read.
@@ -135,8 +85,49 @@ impl Drop for DropGuard {
     }
 }
 
+/// Whether `host` (a `Host` header or an origin's host) names this machine.
+fn loopback_name(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `/_sim/*` for loopback callers only: the `Host` must be a loopback name (no DNS rebinding)
+/// and an `Origin`, if sent, must be the simulator's own; `--open-admin` lifts both (the demo).
+async fn admin_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !state.config().open_admin {
+        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let host_ok = header(axum::http::header::HOST).is_none_or(loopback_name);
+        let origin_ok = header(axum::http::header::ORIGIN).is_none_or(|origin| {
+            let own = format!("http://{}", state.link_address());
+            origin.eq_ignore_ascii_case(&own)
+                || header(axum::http::header::HOST).is_some_and(|h| {
+                    loopback_name(h) && origin.eq_ignore_ascii_case(&format!("http://{h}"))
+                })
+        });
+        if !(host_ok && origin_ok) {
+            return AppError::Plain {
+                status: StatusCode::FORBIDDEN,
+                message: "the /_sim admin endpoints answer only this machine's own pages; \
+                          start the simulator with --open-admin to open them"
+                    .into(),
+            }
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// `/_sim/*` routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/_sim/media/{key}", get(media))
         .route("/_sim/log", get(get_log).delete(clear_log))
@@ -145,6 +136,7 @@ pub fn routes() -> Router<AppState> {
             "/_sim/faults",
             post(set_faults).get(get_faults).delete(clear_faults),
         )
+        .route_layer(axum::middleware::from_fn_with_state(state, admin_guard))
 }
 
 #[derive(Deserialize)]

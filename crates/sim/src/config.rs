@@ -36,6 +36,9 @@ pub struct Config {
     pub rate_limit: u32,
     /// Allowed distance of `api_timestamp` from the sim clock.
     pub timestamp_window_secs: u64,
+    /// Whether `/_sim/*` answers pages on other origins (`--open-admin`, for the demo). Off:
+    /// only requests to a loopback `Host` without a foreign `Origin`.
+    pub open_admin: bool,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             form_token_ttl_secs: 7 * 86_400,
             rate_limit: 60,
             timestamp_window_secs: 300,
+            open_admin: false,
         }
     }
 }

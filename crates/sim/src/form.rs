@@ -14,6 +14,25 @@ use crate::faults::Flags;
 use crate::state::{AppState, Resource};
 use crate::util::{get, parse_pairs, pct};
 
+/// Refuses a `redirect_address` that is not a plain http(s) URL (a CR or LF in it would make
+/// a 303 without `Location`), with the platform's 400.
+pub fn check_redirect(params: &[(String, String)]) -> Result<(), AppError> {
+    let Some(address) = get(params, "redirect_address").filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    let plain = !address.chars().any(|c| c.is_control() || c == ' ')
+        && url::Url::parse(address).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if plain {
+        Ok(())
+    } else {
+        Err(AppError::v1(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "redirect_address must be an http or https URL.",
+        ))
+    }
+}
+
 /// Builds the `redirect_link` object and the `Location` URL from the upload URL's parameters.
 pub fn redirect(
     params: &[(String, String)],
@@ -83,6 +102,7 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let params = parse_pairs(uri.query().unwrap_or_default());
     let format = Format::parse(get(&params, "api_format"));
+    check_redirect(&params).map_err(|e| e.in_format(format))?;
     let result = upload_inner(&state, &flags, uri.path(), &params, format, &headers, body).await;
     result.map_err(|(e, progress)| {
         if let Some(p) = progress {
@@ -92,7 +112,7 @@ pub async fn upload(
     })
 }
 
-type Failure = (AppError, Option<std::sync::Arc<crate::progress::Progress>>);
+type Failure = (AppError, Option<std::sync::Arc<crate::records::Progress>>);
 
 async fn upload_inner(
     state: &AppState,

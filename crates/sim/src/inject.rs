@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::admin::LogEntry;
 use crate::error::AppError;
 use crate::faults::{classify, Fault, Flags};
 use crate::net::{ConnHandle, KillMode};
+use crate::records::LogEntry;
 use crate::state::AppState;
 
 /// Platform-shaped error reply for an injected status.

@@ -18,6 +18,7 @@ mod net;
 mod parts;
 mod progress;
 mod ranges;
+mod records;
 mod resumable;
 mod s3;
 mod state;
@@ -54,7 +55,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v2/uploads/{upload_id}/complete", put(parts::complete))
         .route("/progress", get(progress::progress))
         .route("/{bucket}/{key}", put(s3::put_object))
-        .merge(admin::routes())
+        .merge(admin::routes(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             inject::middleware,

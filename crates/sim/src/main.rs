@@ -54,6 +54,10 @@ struct Args {
     /// v1 calls per key per minute.
     #[arg(long, env = "JW_SIM_RATE_LIMIT", default_value_t = 60)]
     rate_limit: u32,
+    /// Let pages on any origin read and change `/_sim/*` (the demo's trouble controls and the
+    /// browser suites need it); off, only loopback callers without a foreign `Origin` may.
+    #[arg(long, env = "JW_SIM_OPEN_ADMIN")]
+    open_admin: bool,
 }
 
 #[tokio::main]
@@ -79,6 +83,7 @@ async fn main() -> std::io::Result<()> {
         s3_link_ttl_secs: a.s3_link_ttl_secs,
         upload_token_ttl_secs: a.upload_token_ttl_secs,
         rate_limit: a.rate_limit,
+        open_admin: a.open_admin,
         ..Config::default()
     };
     let server = jw_platform_sim::spawn(config.clone()).await?;
@@ -95,8 +100,13 @@ async fn main() -> std::io::Result<()> {
         config.processing_ms, config.rate_limit
     );
     println!(
-        "  admin          {}/_sim/log, /_sim/media/KEY, /_sim/faults, /_sim/clock",
-        server.url()
+        "  admin          {}/_sim/log, /_sim/media/KEY, /_sim/faults, /_sim/clock ({})",
+        server.url(),
+        if config.open_admin {
+            "open to every origin"
+        } else {
+            "loopback, same-origin only"
+        }
     );
     tokio::signal::ctrl_c().await?;
     println!("shutting down");

@@ -147,15 +147,32 @@ pub fn start_fetch(state: &AppState, upload_key: String, url: String) {
     });
 }
 
+/// The one failure text of a fetch upload: it never tells a closed port from a refused host
+/// or an HTTP error (the details go to the simulator's log).
+const FETCH_FAILED: &str = "The file could not be fetched from download_url.";
+
 async fn fetch(
     state: &AppState,
     upload_key: &str,
     url: &str,
 ) -> Result<(PathBuf, u64, String), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("Invalid download_url: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || !loopback_host(&parsed) {
-        return Err(format!(
-            "Could not fetch {url}: the simulator only fetches from loopback hosts."
+    let failed = |why: String| {
+        tracing::info!(%why, "fetch upload failed");
+        FETCH_FAILED.to_owned()
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| failed(format!("invalid URL: {e}")))?;
+    // Loopback hosts only, and never the simulator itself (its /_sim admin endpoints).
+    let own_port = state
+        .link_address()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok());
+    if !matches!(parsed.scheme(), "http" | "https")
+        || !loopback_host(&parsed)
+        || parsed.port_or_known_default() == own_port
+    {
+        return Err(failed(
+            "not a loopback host, or the simulator itself".into(),
         ));
     }
     let resp = state
@@ -163,17 +180,14 @@ async fn fetch(
         .get(parsed)
         .send()
         .await
-        .map_err(|e| format!("Could not fetch {url}: {e}"))?;
+        .map_err(|e| failed(e.to_string()))?;
     if !resp.status().is_success() {
-        return Err(format!(
-            "Could not fetch {url}: HTTP {}",
-            resp.status().as_u16()
-        ));
+        return Err(failed(format!("HTTP {}", resp.status().as_u16())));
     }
     let path = state.files_dir().join(format!("{upload_key}.fetch"));
     let stream = resp.bytes_stream().boxed();
     let (size, md5) = crate::store::write_file(&path, stream, None, |_| {})
         .await
-        .map_err(|e| format!("Could not fetch {url}: {e}"))?;
+        .map_err(|e| failed(e.to_string()))?;
     Ok((path, size, md5))
 }

@@ -94,8 +94,12 @@ pub async fn list(
     };
     let expires = state.clock.now_secs() + state.config().part_link_ttl_secs;
     let addr = state.link_address();
-    let first = (page - 1).saturating_mul(len) + 1;
-    let last = (first + len - 1).min(MAX_PARTS as u64);
+    // A page past the last part is empty (never an overflow: `page` may be any u64).
+    let first = (page - 1)
+        .checked_mul(len)
+        .and_then(|skip| skip.checked_add(1))
+        .unwrap_or(u64::MAX);
+    let last = first.saturating_add(len - 1).min(MAX_PARTS as u64);
     let db = state.db();
     let stored = db
         .uploads
@@ -129,7 +133,8 @@ pub async fn put_part(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let len = crate::s3::content_length(&headers, MAX_S3_OBJECT)?;
+    // A part may be 5 GiB exactly (S3's part limit is inclusive, the single PUT's is not).
+    let len = crate::s3::content_length(&headers, MAX_S3_OBJECT + 1)?;
     let q = parse_pairs(uri.query().unwrap_or_default());
     let part: u32 = part
         .parse()
@@ -172,25 +177,51 @@ pub async fn put_part(
             "The specified upload does not exist or is complete.",
         ));
     }
+    // The body goes to a file of its own and becomes the part only if the upload is still
+    // open when it has all arrived: a PUT still streaming when `complete` runs never touches
+    // the completed file.
     let dir = state.parts_dir(&upload_id);
     let path = dir.join(format!("{part}.part"));
-    let written = crate::store::write_file(&path, body.into_data_stream(), Some(len), |_| {}).await;
-    let (size, md5) = written.map_err(|e| {
-        AppError::s3(
-            StatusCode::BAD_REQUEST,
-            "IncompleteBody",
-            format!("The body did not match Content-Length: {e}"),
-        )
-    })?;
-    if let Some(u) = state.db().uploads.get_mut(&upload_id) {
-        u.parts.insert(
-            part,
-            PartInfo {
-                size,
-                md5: md5.clone(),
-                path,
-            },
-        );
+    let scratch = dir.join(format!("{part}.{}.incoming", random_hex(8)));
+    let written =
+        crate::store::write_file(&scratch, body.into_data_stream(), Some(len), |_| {}).await;
+    let (size, md5) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_file(&scratch);
+            return Err(AppError::s3(
+                StatusCode::BAD_REQUEST,
+                "IncompleteBody",
+                format!("The body did not match Content-Length: {e}"),
+            ));
+        }
+    };
+    let mut db = state.db();
+    let accepted = match db.uploads.get_mut(&upload_id) {
+        Some(u) if !u.completed => match std::fs::rename(&scratch, &path) {
+            Ok(()) => {
+                u.parts.insert(
+                    part,
+                    PartInfo {
+                        size,
+                        md5: md5.clone(),
+                        path,
+                    },
+                );
+                true
+            }
+            Err(_) => false,
+        },
+        _ => false,
+    };
+    drop(db);
+    if !accepted {
+        let _ = std::fs::remove_file(&scratch);
+        return Err(AppError::s3(
+            StatusCode::NOT_FOUND,
+            "NoSuchUpload",
+            "The specified upload does not exist or is complete.",
+        ));
     }
     let etag = if flags.wrong_etag {
         random_hex(32)
@@ -251,11 +282,24 @@ pub async fn complete(
             ),
         ));
     }
-    let paths: Vec<_> = upload.parts.values().map(|p| p.path.clone()).collect();
-    let (size, md5) = crate::store::md5_files(&paths).await?;
+    // Closed before the parts are read: from here on a late part PUT is refused.
+    let parts = match state.db().uploads.get_mut(&upload_id) {
+        Some(u) if !u.completed => {
+            u.completed = true;
+            u.parts.clone()
+        }
+        _ => return Ok(Json(json!({}))),
+    };
+    let paths: Vec<_> = parts.values().map(|p| p.path.clone()).collect();
+    let (size, md5) = match crate::store::md5_files(&paths).await {
+        Ok(done) => done,
+        Err(e) => {
+            if let Some(u) = state.db().uploads.get_mut(&upload_id) {
+                u.completed = false;
+            }
+            return Err(e.into());
+        }
+    };
     crate::media::finish(&state, &upload.asset, paths, size, md5).await;
-    if let Some(u) = state.db().uploads.get_mut(&upload_id) {
-        u.completed = true;
-    }
     Ok(Json(json!({})))
 }

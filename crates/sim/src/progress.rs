@@ -1,66 +1,16 @@
 //! Form upload progress: shared counters updated while the body streams, served as JSON-P by
 //! `GET /progress?token=&callback=`.
 
-use std::sync::atomic::{AtomicU16, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
+use crate::records::Progress;
 use crate::state::AppState;
-
-const STARTING: u8 = 0;
-const UPLOADING: u8 = 1;
-const DONE: u8 = 2;
-const ERROR: u8 = 3;
-
-/// Progress of the form upload of one token.
-#[derive(Debug, Default)]
-pub struct Progress {
-    state: AtomicU8,
-    received: AtomicU64,
-    size: AtomicU64,
-    status: AtomicU16,
-}
-
-impl Progress {
-    /// A POST started with `size` bytes announced.
-    pub fn start(&self, size: u64) {
-        self.received.store(0, Ordering::SeqCst);
-        self.size.store(size, Ordering::SeqCst);
-        self.state.store(UPLOADING, Ordering::SeqCst);
-    }
-
-    /// `n` more bytes arrived.
-    pub fn add(&self, n: u64) {
-        self.received.fetch_add(n, Ordering::SeqCst);
-    }
-
-    /// The upload succeeded.
-    pub fn done(&self) {
-        self.state.store(DONE, Ordering::SeqCst);
-    }
-
-    /// The upload failed with `status`.
-    pub fn error(&self, status: u16) {
-        self.status.store(status, Ordering::SeqCst);
-        self.state.store(ERROR, Ordering::SeqCst);
-    }
-
-    fn to_json(&self) -> Value {
-        match self.state.load(Ordering::SeqCst) {
-            STARTING => json!({"state":"starting"}),
-            UPLOADING => {
-                json!({"state":"uploading","received":self.received.load(Ordering::SeqCst),"size":self.size.load(Ordering::SeqCst)})
-            }
-            DONE => json!({"state":"done"}),
-            _ => json!({"state":"error","status":self.status.load(Ordering::SeqCst)}),
-        }
-    }
-}
 
 /// The progress record of `token` (created on first use).
 pub fn for_token(state: &AppState, token: &str) -> Arc<Progress> {

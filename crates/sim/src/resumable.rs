@@ -18,6 +18,9 @@ use crate::ranges::{parse_content_range, RangeSet};
 use crate::state::{AppState, Phase, Session};
 use crate::util::{get, parse_pairs};
 
+/// The largest file the platform takes (25 GiB).
+const MAX_FILE: u64 = 25 * 1024 * 1024 * 1024;
+
 fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
@@ -40,6 +43,7 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let params = parse_pairs(uri.query().unwrap_or_default());
     let format = Format::parse(get(&params, "api_format"));
+    crate::form::check_redirect(&params).map_err(|e| e.in_format(format))?;
     chunk(&state, &flags, &params, format, &headers, body)
         .await
         .map_err(|e| e.in_format(format))
@@ -99,6 +103,13 @@ async fn chunk(
         let wire = current.map(|(r, t)| r.to_wire(t)).unwrap_or_default();
         return Ok(range_reply(StatusCode::RANGE_NOT_SATISFIABLE, wire));
     };
+    if total > MAX_FILE || range.end > total {
+        return Err(AppError::v1(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "X-Content-Range names a file over the platform's 25 GB limit or past its end.",
+        ));
+    }
     if let Some((r, t)) = &current {
         if *t != total {
             return Ok(range_reply(
@@ -110,16 +121,16 @@ async fn chunk(
     if header_str(headers, "content-disposition").is_none() {
         return Err(bad("Missing Content-Disposition header."));
     }
+    // The session takes its total only once a chunk has been written: a chunk that fails
+    // leaves the session as it was, usable.
     let (before, path) = {
-        let mut db = state.db();
-        let a = db.assets.get_mut(&upload_key).ok_or_else(not_found)?;
+        let db = state.db();
+        let a = db.assets.get(&upload_key).ok_or_else(not_found)?;
         let path = state.files_dir().join(format!("{upload_key}.resumable"));
-        let s = a.session.get_or_insert_with(|| Session {
-            total,
-            ranges: RangeSet::default(),
-            path: path.clone(),
-        });
-        (s.ranges.clone(), s.path.clone())
+        match &a.session {
+            Some(s) => (s.ranges.clone(), s.path.clone()),
+            None => (RangeSet::default(), path),
+        }
     };
     let missing = before.missing_in(range.clone());
     let received =

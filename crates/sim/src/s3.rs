@@ -45,7 +45,7 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> &str {
 }
 
 /// Declared `Content-Length`, refusing bodies over `max` before reading them.
-pub fn content_length(headers: &HeaderMap, max: u64) -> Result<u64, AppError> {
+pub fn content_length(headers: &HeaderMap, limit: u64) -> Result<u64, AppError> {
     // No Content-Length and no Transfer-Encoding is an empty body (RFC 9112); chunked is refused.
     let declared = headers.get(header::CONTENT_LENGTH);
     let chunked = headers.contains_key(header::TRANSFER_ENCODING);
@@ -64,7 +64,7 @@ pub fn content_length(headers: &HeaderMap, max: u64) -> Result<u64, AppError> {
                 "You must provide the Content-Length HTTP header.",
             )
         })?;
-    if len > max {
+    if len >= limit {
         return Err(AppError::s3(
             StatusCode::BAD_REQUEST,
             "EntityTooLarge",

@@ -8,12 +8,11 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::admin::Log;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::faults::Faults;
-use crate::progress::Progress;
 use crate::ranges::RangeSet;
+use crate::records::{Log, Progress};
 
 /// S3 access key id the sim signs links with.
 pub const S3_ACCESS_KEY_ID: &str = "SIMAKIA0000000000000";
@@ -23,7 +22,7 @@ pub const S3_BUCKET: &str = "jwplatform-upload";
 pub const MIN_PART: u64 = 5 * 1024 * 1024;
 /// Highest part number.
 pub const MAX_PARTS: u32 = 10_000;
-/// 5 GiB: S3 single PUT limit.
+/// 5 GiB: an S3 single PUT must be smaller ("less than 5GB"; the core's `S3_LIMIT`).
 pub const MAX_S3_OBJECT: u64 = 5 * 1024 * 1024 * 1024;
 
 /// What kind of object an asset is (the v1 resources).

@@ -13,6 +13,29 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `name` as an XML element name: characters an element name cannot hold become `_` (names
+/// echo request parameters such as `redirect_query.*`, so no markup gets through them).
+pub fn element_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let ok = c.is_ascii_alphabetic()
+                || c == '_'
+                || (i > 0 && (c.is_ascii_digit() || c == '-' || c == '.'));
+            if ok {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
 /// Renders `value` (an object) as `<?xml ...?><response>...</response>`.
 pub fn render(value: &Value) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response>");
@@ -36,6 +59,8 @@ pub fn render(value: &Value) -> String {
 }
 
 fn element(out: &mut String, name: &str, value: &Value) {
+    let name = element_name(name);
+    let name = name.as_str();
     match value {
         Value::Null => out.push_str(&format!("<{name}/>")),
         Value::Object(map) => {
@@ -69,6 +94,17 @@ fn element(out: &mut String, name: &str, value: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoed_names_cannot_carry_markup() {
+        let v = serde_json::json!({"redirect_link":{"query":{"a><script>x</script><b":"v\"<"}}});
+        let xml = render(&v);
+        assert!(!xml.contains("<script>"), "{xml}");
+        assert!(
+            xml.contains("<a__script_x__script__b>v&quot;&lt;</a__script_x__script__b>"),
+            "{xml}"
+        );
+    }
 
     #[test]
     fn key_becomes_attribute() {

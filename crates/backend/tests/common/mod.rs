@@ -17,6 +17,22 @@ pub const SITE: &str = "site0001";
 pub const KEY: &str = "key00001";
 pub const SECRET: &str = "v1-SECRET-zq81Xw";
 pub const V2_SECRET: &str = "v2-SECRET-pp09Lm";
+pub const TEST_KEY: &[u8] = b"test-server-key-0123456789abcdef";
+/// The public origin of the oneshot tests (their `Host` is `backend.test:4000`).
+pub const TEST_ORIGIN: &str = "http://backend.test:4000";
+
+/// [`config`] answering at [`TEST_ORIGIN`] (for requests sent with `oneshot`).
+pub fn oneshot_config(api_base: &str) -> Config {
+    Config {
+        public_origin: Some(TEST_ORIGIN.into()),
+        ..config(api_base)
+    }
+}
+
+/// A CSRF token minted with [`TEST_KEY`].
+pub fn token() -> String {
+    jw_upload_backend::mint_csrf_token(&config("http://127.0.0.1:1"))
+}
 
 /// A config for `api_base` with the test credentials, listening on a free port.
 pub fn config(api_base: &str) -> Config {
@@ -30,6 +46,19 @@ pub fn config(api_base: &str) -> Config {
         static_dir: None,
         allowed_origins: vec!["https://allowed.example".into()],
         connect_src_extra: Vec::new(),
+        server_key: TEST_KEY.to_vec(),
+        ..Config::default()
+    }
+}
+
+/// [`config`] with every optional feature on: image and skin uploads, fetch from any host
+/// listed in `fetch_hosts`, and no rate limit.
+pub fn open_config(api_base: &str, fetch_hosts: &[&str]) -> Config {
+    Config {
+        account_uploads: true,
+        fetch_hosts: fetch_hosts.iter().map(|h| (*h).to_owned()).collect(),
+        rate_limit_per_minute: 0,
+        ..config(api_base)
     }
 }
 
@@ -231,50 +260,100 @@ pub async fn dead_base() -> String {
     format!("http://{addr}")
 }
 
-/// A browser stand-in: same-origin `Origin`, and the CSRF cookie + header after `csrf()`.
+/// A browser stand-in: same-origin `Origin`, its own cookie jar (the CSRF cookie, ownership
+/// cookies), and the token header after `new()`.
 pub struct Browser {
     pub http: reqwest::Client,
     pub base: String,
     pub token: String,
+    pub jar: Mutex<BTreeMap<String, String>>,
 }
 
 impl Browser {
     /// Fetches a CSRF token from `server` as a page on its own origin would.
     pub async fn new(server: &BackendServer) -> Browser {
-        let http = reqwest::Client::new();
-        let base = server.url();
-        let reply = http.get(format!("{base}/api/csrf")).send().await.unwrap();
+        Browser::at(&server.url()).await
+    }
+
+    /// A browser for the backend at `base`.
+    pub async fn at(base: &str) -> Browser {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let browser = Browser {
+            http,
+            base: base.to_owned(),
+            token: String::new(),
+            jar: Mutex::new(BTreeMap::new()),
+        };
+        let reply = browser
+            .send(browser.http.get(format!("{base}/api/csrf")))
+            .await;
         assert_eq!(reply.status(), 200);
         let token = reply.json::<Value>().await.unwrap()["token"]
             .as_str()
             .unwrap()
             .to_owned();
-        Browser { http, base, token }
+        Browser { token, ..browser }
+    }
+
+    /// The `Cookie` header value of the jar.
+    pub fn cookie_header(&self) -> String {
+        let jar = self.jar.lock().unwrap();
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Sends `request` with the jar's cookies and keeps the cookies the reply sets.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let cookies = self.cookie_header();
+        let request = if cookies.is_empty() {
+            request
+        } else {
+            request.header("cookie", cookies)
+        };
+        let reply = request.send().await.unwrap();
+        self.keep(reply.headers());
+        reply
+    }
+
+    /// Stores the `Set-Cookie`s of `headers` (`Max-Age=0` removes).
+    pub fn keep(&self, headers: &HeaderMap) {
+        let mut jar = self.jar.lock().unwrap();
+        for value in headers.get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if text.contains("Max-Age=0") {
+                jar.remove(k.trim());
+            } else {
+                jar.insert(k.trim().to_owned(), v.trim().to_owned());
+            }
+        }
     }
 
     /// `POST /api/uploads` with `body`, same origin, token in cookie and header.
     pub async fn upload(&self, body: &Value) -> (u16, HeaderMap, Value) {
         let reply = self
-            .http
-            .post(format!("{}/api/uploads", self.base))
-            .header("origin", &self.base)
-            .header("cookie", format!("jwu_csrf={}", self.token))
-            .header("x-csrf-token", &self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
+            .send(
+                self.http
+                    .post(format!("{}/api/uploads", self.base))
+                    .header("origin", &self.base)
+                    .header("x-csrf-token", &self.token)
+                    .json(body),
+            )
+            .await;
         split(reply).await
     }
 
     /// `GET /api/media/{id}`.
     pub async fn media(&self, id: &str) -> (u16, HeaderMap, Value) {
         let reply = self
-            .http
-            .get(format!("{}/api/media/{id}", self.base))
-            .send()
-            .await
-            .unwrap();
+            .send(self.http.get(format!("{}/api/media/{id}", self.base)))
+            .await;
         split(reply).await
     }
 }
