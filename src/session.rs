@@ -238,23 +238,22 @@ fn describe(file: &File, s: &FileSettings) -> UploadInfo {
         size: source::size_of(blob),
         content_type: blob.type_(),
         metadata: with_title(s.metadata.clone(), &file.name()),
-        resource: s
-            .resource
-            .and_then(|r| serde_json::to_value(r).ok())
-            .and_then(|v| v.as_str().map(str::to_owned)),
+        resource: s.resource,
         video_key: s.video_key.clone(),
         download_url: None,
     }
 }
 
 /// `metadata` as an object (anything else is dropped) with a `title` (`title` by default).
-fn with_title(metadata: Option<serde_json::Value>, title: &str) -> serde_json::Value {
-    let mut m = metadata
-        .filter(serde_json::Value::is_object)
-        .unwrap_or_else(|| serde_json::json!({}));
-    if let Some(obj) = m.as_object_mut() {
-        obj.entry("title").or_insert_with(|| title.into());
-    }
+fn with_title(
+    metadata: Option<serde_json::Value>,
+    title: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = match metadata {
+        Some(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    m.entry("title").or_insert_with(|| title.into());
     m
 }
 

@@ -126,3 +126,71 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "(event: CustomEvent) => void")]
     pub type Listener;
 }
+
+#[cfg(test)]
+mod tests {
+    use jw_upload_core::{FileInfo, Method, UploadRequest};
+
+    /// This file's TypeScript section (the macro leaves no `TS_TYPES` constant to read).
+    const TS: &str = include_str!("types.rs");
+
+    /// The members of the TypeScript interface `name` in [`TS`] (`field?` -> `field`).
+    fn ts_members(name: &str) -> Vec<String> {
+        let body = TS
+            .split_once(&format!("export interface {name} {{"))
+            .and_then(|(_, rest)| rest.split_once("\n}"))
+            .map(|(body, _)| body)
+            .unwrap_or_default();
+        let mut names: Vec<String> = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("/*") && !l.starts_with('*'))
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, _)| n.trim_end_matches('?').to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The `.d.ts` `UploadRequest` names exactly the fields of the one serde definition in the
+    /// core (`jw_upload_core::UploadRequest`), which the backend extracts with `Json<...>`.
+    #[test]
+    fn the_typings_name_the_request_fields_the_core_defines() {
+        let full = UploadRequest {
+            method: Some(Method::S3),
+            file: Some(FileInfo {
+                name: "a".into(),
+                size: 1,
+                content_type: Some("video/mp4".into()),
+            }),
+            metadata: Some(serde_json::Map::new()),
+            media_id: Some("m".into()),
+            resource: Some(jw_upload_core::link::Resource::Track),
+            video_key: Some("v".into()),
+            download_url: Some("https://example.com/a.mp4".into()),
+        };
+        let value = serde_json::to_value(&full).unwrap_or_default();
+        let keys = |v: &serde_json::Value| {
+            let mut k: Vec<String> = v
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            k.sort();
+            k
+        };
+        assert_eq!(ts_members("UploadRequest"), keys(&value));
+        let file = value.get("file").cloned().unwrap_or_default();
+        let ts_file = TS
+            .split_once("file: {")
+            .and_then(|(_, rest)| rest.split_once('}'))
+            .map(|(f, _)| f)
+            .unwrap_or_default();
+        let mut ts_file: Vec<String> = ts_file
+            .split(';')
+            .filter_map(|m| m.split_once(':'))
+            .map(|(n, _)| n.trim().trim_end_matches('?').to_owned())
+            .collect();
+        ts_file.sort();
+        assert_eq!(ts_file, keys(&file));
+    }
+}

@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use jw_upload_core::{Event, Method, RequestId, Task, Upload};
+use jw_upload_core::link::Resource;
+use jw_upload_core::{Event, FileInfo, Method, RequestId, Task, Upload, UploadRequest};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
@@ -37,7 +38,8 @@ pub enum CredentialSource {
     Callback(js_sys::Function),
 }
 
-/// What the backend is told about the upload.
+/// What the backend is told about the upload: the fields of its request
+/// ([`UploadRequest`], the one definition both sides use) that do not change between calls.
 #[derive(Clone, Debug, Default)]
 pub struct UploadInfo {
     /// File name.
@@ -47,9 +49,9 @@ pub struct UploadInfo {
     /// MIME type.
     pub content_type: String,
     /// Metadata for the platform (title...).
-    pub metadata: serde_json::Value,
-    /// Resource kind (`video`, `thumbnail`, `track`, `image`, `skin`).
-    pub resource: Option<String>,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Resource kind; `None` is a video (and the backend is not told).
+    pub resource: Option<Resource>,
     /// For thumbnails and tracks: the video they belong to.
     pub video_key: Option<String>,
     /// For fetch uploads.
@@ -57,25 +59,21 @@ pub struct UploadInfo {
 }
 
 impl UploadInfo {
-    /// The JSON the backend's `POST /api/uploads` takes.
-    pub fn request_body(&self, method: Method, media_id: Option<&str>) -> serde_json::Value {
-        let mut body = serde_json::json!({
-            "method": method.as_str(),
-            "file": { "name": self.name, "size": self.size, "type": self.content_type },
-            "metadata": self.metadata,
-        });
-        let extra = [
-            ("resource", self.resource.as_deref()),
-            ("video_key", self.video_key.as_deref()),
-            ("download_url", self.download_url.as_deref()),
-            ("media_id", media_id),
-        ];
-        for (k, v) in extra {
-            if let (Some(v), Some(obj)) = (v, body.as_object_mut()) {
-                obj.insert(k.into(), v.into());
-            }
+    /// The request the backend's `POST /api/uploads` (or `getUpload`) takes.
+    pub fn request(&self, method: Method, media_id: Option<&str>) -> UploadRequest {
+        UploadRequest {
+            method: Some(method),
+            file: Some(FileInfo {
+                name: self.name.clone(),
+                size: self.size,
+                content_type: Some(self.content_type.clone()),
+            }),
+            metadata: Some(self.metadata.clone()),
+            media_id: media_id.map(str::to_owned),
+            resource: self.resource,
+            video_key: self.video_key.clone(),
+            download_url: self.download_url.clone(),
         }
-        body
     }
 }
 

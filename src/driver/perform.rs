@@ -112,7 +112,7 @@ impl Inner {
         method: Method,
         media_id: Option<&str>,
     ) {
-        let body = self.info.request_body(method, media_id);
+        let body = self.info.request(method, media_id);
         let me = self.me.clone();
         match self.creds.clone() {
             CredentialSource::Endpoint {
@@ -124,7 +124,7 @@ impl Inner {
                 let signal = guard.signal();
                 self.fetches.insert(id, guard);
                 spawn_local(async move {
-                    let text = body.to_string();
+                    let text = serde_json::to_string(&body).unwrap_or_default();
                     let result = fetch::call_json(
                         HttpMethod::Post,
                         &url,
