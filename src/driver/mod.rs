@@ -18,6 +18,7 @@ use crate::transport::xhr::Xhr;
 use browser::listen_browser;
 
 mod browser;
+mod coalesce;
 mod perform;
 mod persist;
 
@@ -99,6 +100,7 @@ struct Inner {
     me: Weak<RefCell<Inner>>,
     listeners: Vec<BrowserListener>,
     resume: Option<Resume>,
+    coalescer: coalesce::Coalescer,
 }
 
 /// Where progress is saved for resuming after a reload (see `store`).
@@ -139,6 +141,7 @@ impl Driver {
                 me: me.clone(),
                 listeners: Vec::new(),
                 resume: None,
+                coalescer: Default::default(),
             })
         });
         listen_browser(&rc);
@@ -283,6 +286,6 @@ impl Inner {
         }
         self.after_events(&out);
         self.arm_timer();
-        out
+        self.coalesce(out)
     }
 }
