@@ -29,14 +29,16 @@ pub fn geckodriver() -> String {
     }
 }
 
-/// Runs the suites in every engine (or only those named in `JW_ENGINES`, comma-separated) against
+/// Runs the suites in both engines (or those named in `JW_ENGINES`, comma-separated) against
 /// the demo build in `dist`; `filter` (the arguments after `--`) narrows the test names.
 pub fn run(root: &Path, dist: &Path, filter: &[String]) -> Result<(), String> {
+    // JW_ENGINES may also name `chromium` (through chromedriver: to compare screenshots).
     let wanted = std::env::var("JW_ENGINES").unwrap_or_default();
-    let engines: Vec<&str> = ENGINES
-        .into_iter()
-        .filter(|e| wanted.is_empty() || wanted.split(',').any(|w| w.trim() == *e))
-        .collect();
+    let engines: Vec<&str> = if wanted.trim().is_empty() {
+        ENGINES.to_vec()
+    } else {
+        wanted.split(',').map(str::trim).collect()
+    };
     step(&format!(
         "WebDriver suites in {} (tests/webdriver, in parallel)",
         engines.join(" and ")
