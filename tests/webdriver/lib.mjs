@@ -6,10 +6,10 @@
 import { Builder, Capabilities } from "selenium-webdriver";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fill } from "../e2e/fixtures.mjs";
+import { freePort, listening } from "../e2e/reliability-lib.mjs";
 
 export { bytes, md5 } from "../e2e/fixtures.mjs";
 export { simApi, uploads, METHODS, MIB } from "../e2e/reliability-lib.mjs";
@@ -63,29 +63,6 @@ const ENGINES = {
     },
   },
 };
-
-async function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
-}
-
-async function listening(port, child, name) {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode})`);
-    const ok = await new Promise((done) => {
-      const c = net.connect(port, "127.0.0.1", () => { c.destroy(); done(true); });
-      c.on("error", () => done(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not listen on ${port}`);
-}
 
 /** An X display for WebKitGTK (it has no working headless mode here): `Xvfb -displayfd`. */
 async function startXvfb() {

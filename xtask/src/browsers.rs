@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::procs::{self, Service};
-use crate::{setup, step, tempdir};
+use crate::{setup, step};
 
 /// The engines the WebDriver suites run in (Chromium runs the Playwright suites).
 const ENGINES: [&str; 2] = ["firefox", "webkit"];
@@ -80,16 +79,7 @@ pub fn run(root: &Path, dist: &Path, filter: &[String]) -> Result<(), String> {
 /// Returns the seconds it took.
 fn one_engine(root: &Path, dist: &Path, engine: &str, filter: &[String]) -> Result<f64, String> {
     let t0 = Instant::now();
-    let data = tempdir(root, &format!("sim-{engine}-{}", std::process::id()))?;
-    let sim = Service::start_sim(root, &data)?;
-    let backend = Service::start_backend(
-        root,
-        "debug",
-        &format!("127.0.0.1:{}", procs::free_port()?),
-        &sim.url(),
-        dist,
-        "",
-    )?;
+    let (backend, sim, data) = crate::demo_stack(root, dist, engine)?;
     let mut args = vec![
         "--test".to_string(),
         "--test-concurrency=1".into(),
@@ -133,7 +123,7 @@ fn one_engine(root: &Path, dist: &Path, engine: &str, filter: &[String]) -> Resu
         .wait()
         .map_err(|e| format!("node did not finish: {e}"))?;
     let _ = (out.join(), err.join());
-    drop((backend, sim));
+    drop((backend, sim, data));
     if status.success() {
         Ok(t0.elapsed().as_secs_f64())
     } else {
