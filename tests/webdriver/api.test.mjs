@@ -5,7 +5,7 @@ import { test, before, after, beforeEach } from "node:test";
 import { expect } from "@playwright/test";
 import { expectStored, expectWithinBudget, expectHonestProgress } from "../e2e/reliability-lib.mjs";
 import {
-  ENGINE, SIM, session, RELIABILITY, makeFile, start, wait, until, report, simApi, bytes, METHODS, MIB,
+  ENGINE, SIM, DEMO, session, RELIABILITY, makeFile, start, wait, until, report, simApi, bytes, md5, METHODS, MIB,
 } from "./lib.mjs";
 
 const sim = simApi(SIM);
@@ -128,4 +128,17 @@ test(`${ENGINE}: the MD5 worker's path`, async () => {
   console.log(`# ${ENGINE}: MD5 worker path: ${[...new Set(paths)].join(", ")} (BYOB Blob streams: ${byob})`);
   expect(paths.length, "the upload was verified through the worker").toBeGreaterThan(0);
   expect(new Set(paths)).toEqual(new Set([byob ? "byob-stream" : "FileReaderSync"]));
+});
+
+test(`${ENGINE}: a fetch upload (importUrl): the platform fetches the file`, async () => {
+  await s.open(`${DEMO}/harness/`);
+  const url = `${DEMO}/jw-upload-element.css`;
+  const body = Buffer.from(await (await fetch(url)).arrayBuffer());
+  const result = await s.exec(async (url) => {
+    const csrf = await (await fetch("/api/csrf")).json();
+    const up = new window.jwu.Uploader({ endpoint: "/api/uploads", headers: { "X-CSRF-Token": csrf.token } });
+    return up.importUrl(url, { title: "imported" });
+  }, url);
+  expect(result.method).toBe("fetch");
+  expect((await sim.media(result.mediaId)).md5).toBe(md5(body));
 });
