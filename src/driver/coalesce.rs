@@ -35,8 +35,13 @@ pub(super) struct Coalescer {
 
 impl Coalescer {
     fn due(&self, now: Millis) -> bool {
-        self.last.is_none_or(|t| now.0 >= t.0 + PROGRESS_EVERY_MS)
+        due(self.last, now)
     }
+}
+
+/// Whether an interval has passed since `last` (or nothing was passed on yet).
+fn due(last: Option<Millis>, now: Millis) -> bool {
+    last.is_none_or(|t| now.0 >= t.0 + PROGRESS_EVERY_MS)
 }
 
 /// A transport report: request `id` has sent `sent` body bytes.
@@ -126,5 +131,36 @@ fn pass_held(rc: &Rc<RefCell<Inner>>) {
     };
     if let Some(ev) = held {
         sink(&ev);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_event_per_interval() {
+        assert!(due(None, Millis(0)), "the first value goes out at once");
+        assert!(!due(Some(Millis(1000)), Millis(1000)));
+        assert!(!due(
+            Some(Millis(1000)),
+            Millis(1000 + PROGRESS_EVERY_MS - 1)
+        ));
+        assert!(due(Some(Millis(1000)), Millis(1000 + PROGRESS_EVERY_MS)));
+    }
+
+    #[test]
+    fn webkit_reports_every_8_kib_become_a_bounded_count() {
+        // 64 MiB at ~13 MiB/s, one report per 8 KiB: about one report every 0.6 ms.
+        let (mut last, mut passed) = (None, 0);
+        for i in 0..8192u64 {
+            let now = Millis(i * 6 / 10);
+            if due(last, now) {
+                last = Some(now);
+                passed += 1;
+            }
+        }
+        let span_ms = 8191 * 6 / 10;
+        assert!(passed <= span_ms / PROGRESS_EVERY_MS + 1, "{passed} events");
     }
 }
