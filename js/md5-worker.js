@@ -110,9 +110,12 @@ function digestSync(file, start, end) {
   return hex(exports.md5_finish());
 }
 
-function digest(file, start, end) {
+/** The digest of the range and the way it was read (`byob-stream` or `FileReaderSync`). */
+async function digest(file, start, end) {
   const reader = byobReader(file, start, end);
-  return reader ? digestStream(reader, start, end) : digestSync(file, start, end);
+  return reader
+    ? { md5: await digestStream(reader, start, end), path: "byob-stream" }
+    : { md5: digestSync(file, start, end), path: "FileReaderSync" };
 }
 
 self.onmessage = async (event) => {
@@ -127,8 +130,8 @@ self.onmessage = async (event) => {
       await ready;
       const run = queue.then(() => digest(msg.file, msg.start, msg.end));
       queue = run.catch(() => {});
-      const md5 = await run;
-      self.postMessage({ type: "md5", id: msg.id, md5 });
+      const { md5, path } = await run;
+      self.postMessage({ type: "md5", id: msg.id, md5, path });
     }
   } catch (e) {
     self.postMessage({ type: "error", id: msg.id, message: String(e && e.message || e) });

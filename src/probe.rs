@@ -51,10 +51,14 @@ pub async fn video_duration(file: &File) -> Option<f64> {
     video.set_src(&url);
     let loaded = JsFuture::from(outcome).await.ok()?.as_bool() == Some(true);
     let duration = video.duration();
+    // WebKit (GStreamer) sometimes "finds" a stream in bytes it cannot decode and reports its
+    // metadata with a duration of 0 and no picture: that is no measurement. A file that says it
+    // is a video counts only when a picture was found; a duration of 0 never counts.
+    let decoded = !file.type_().starts_with("video/") || video.video_width() > 0;
     video.set_onloadedmetadata(None);
     video.set_onerror(None);
     video.remove_attribute("src").ok();
     video.load();
     let _ = Url::revoke_object_url(&url);
-    (loaded && duration.is_finite() && duration >= 0.0).then_some(duration)
+    (loaded && decoded && duration.is_finite() && duration > 0.0).then_some(duration)
 }

@@ -19,6 +19,7 @@ use crate::transport::xhr::Xhr;
 use browser::listen_browser;
 
 mod browser;
+mod coalesce;
 mod perform;
 mod persist;
 
@@ -97,6 +98,7 @@ struct Inner {
     me: Weak<RefCell<Inner>>,
     listeners: Vec<BrowserListener>,
     resume: Option<Resume>,
+    coalescer: coalesce::Coalescer,
 }
 
 /// Where progress is saved for resuming after a reload (see `store`).
@@ -137,6 +139,7 @@ impl Driver {
                 me: me.clone(),
                 listeners: Vec::new(),
                 resume: None,
+                coalescer: Default::default(),
             })
         });
         listen_browser(&rc);
@@ -286,6 +289,6 @@ impl Inner {
         }
         self.after_events(&out);
         self.arm_timer();
-        out
+        self.coalesce(out)
     }
 }

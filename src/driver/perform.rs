@@ -48,8 +48,12 @@ impl Inner {
                         });
                         return;
                     }
+                    if let XhrEvent::Progress(sent) = ev {
+                        // Coalesced: the engine hears of it when the interval ends.
+                        return super::coalesce::report(&me, id, sent);
+                    }
                     with(&me, |u, now| match ev {
-                        XhrEvent::Progress(sent) => u.handle_progress(id, sent, now),
+                        XhrEvent::Progress(_) => {}
                         XhrEvent::Done(resp) => u.handle_response(id, resp, now),
                         XhrEvent::Failed(kind) => u.handle_failure(id, kind, now),
                     });

@@ -9,10 +9,16 @@ export const DEMO = process.env.JW_DEMO_URL;
 export const md5 = (buf) => createHash("md5").update(buf).digest("hex");
 
 /** Deterministic bytes (xorshift), different per seed. */
-export function bytes(len, seed = 1) {
-  const out = Buffer.alloc(len);
+export const bytes = (len, seed = 1) => fill(Buffer.alloc(len), seed);
+
+/**
+ * Fills `out` (any Uint8Array) with the bytes of `bytes(out.length, seed)`. Self-contained, so
+ * the WebDriver suites (tests/webdriver) can send its source to a page and build the same file
+ * there instead of sending the bytes.
+ */
+export function fill(out, seed = 1) {
   let x = (seed * 2654435761 + 1) >>> 0;
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < out.length; i++) {
     x ^= x << 13; x >>>= 0;
     x ^= x >>> 17;
     x ^= x << 5; x >>>= 0;

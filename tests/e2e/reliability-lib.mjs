@@ -15,7 +15,8 @@ export { bytes, md5 } from "./fixtures.mjs";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export const MIB = 1024 * 1024;
 
-async function freePort() {
+/** A free loopback port (bound, then released). */
+export async function freePort() {
   return new Promise((ok, fail) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {
       const { port } = s.address();
@@ -25,7 +26,8 @@ async function freePort() {
   });
 }
 
-async function listening(port, child, name) {
+/** Waits until `port` accepts (or `child` exits, or 30 s pass). */
+export async function listening(port, child, name) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode})`);
     const ok = await new Promise((done) => {

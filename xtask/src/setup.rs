@@ -9,12 +9,20 @@ use crate::step;
 /// The trunk version the demo is built with (0.22 needs a newer rustc).
 const TRUNK_VERSION: &str = "0.21.14";
 
-/// Installs everything: wasm32 target, trunk, wasm-bindgen-cli, Chromium + ChromeDriver, npm deps.
+/// The geckodriver version the Firefox suites are driven with (crates.io).
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// The WebKitGTK browser WebKitWebDriver starts (Debian `libwebkit2gtk-4.1-0`).
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+/// Installs everything: wasm32 target, trunk, wasm-bindgen-cli, Chromium + ChromeDriver,
+/// Firefox ESR + geckodriver, WebKitGTK + WebKitWebDriver + Xvfb, npm deps.
 pub fn all(root: &Path) -> Result<(), String> {
     wasm_target(root)?;
     wasm_bindgen_cli(root)?;
     trunk(root)?;
-    chromium()?;
+    geckodriver(root)?;
+    debian_browsers()?;
     npm(root)?;
     Ok(())
 }
@@ -112,29 +120,64 @@ fn is_root() -> bool {
     output_of("id", &["-u"]).is_some_and(|s| s.trim() == "0")
 }
 
-fn chromium() -> Result<(), String> {
-    let have =
-        Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
-    if have {
+/// Debian packages of the three engines, each installed only when what it provides is missing.
+fn debian_browsers() -> Result<(), String> {
+    let wanted: [(&str, &[&str]); 5] = [
+        ("chromium", &["/usr/bin/chromium"]),
+        ("chromium-driver", &["/usr/bin/chromedriver"]),
+        ("firefox-esr", &["/usr/bin/firefox-esr"]),
+        (
+            "webkit2gtk-driver",
+            &["/usr/bin/WebKitWebDriver", MINIBROWSER],
+        ),
+        ("xvfb", &["/usr/bin/Xvfb"]),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(_, files)| !files.iter().all(|f| Path::new(f).exists()))
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
+    let list = missing.join(" ");
     if !is_root() {
-        return Err("headless Chromium is missing: run as root, or `sudo apt-get install -y chromium chromium-driver`".into());
+        return Err(format!(
+            "browsers are missing: run as root, or `sudo apt-get install -y {list}`"
+        ));
     }
-    step("installing Debian chromium + chromium-driver (apt-get)");
+    step(&format!("installing Debian {list} (apt-get)"));
     let root = Path::new("/");
     run(root, "apt-get", &["update"], &[])?;
+    let mut args = vec!["install", "-y", "--no-install-recommends"];
+    args.extend(&missing);
     run(
         root,
         "apt-get",
+        &args,
+        &[("DEBIAN_FRONTEND", "noninteractive")],
+    )
+}
+
+/// geckodriver (Firefox's WebDriver), built from crates.io into ~/.cargo/bin.
+fn geckodriver(root: &Path) -> Result<(), String> {
+    let have = output_of("geckodriver", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(GECKODRIVER_VERSION) {
+        return Ok(());
+    }
+    step(&format!(
+        "installing geckodriver {GECKODRIVER_VERSION} (cargo install; a few minutes)"
+    ));
+    cargo(
+        root,
         &[
             "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
+            "geckodriver",
+            "--version",
+            GECKODRIVER_VERSION,
+            "--locked",
         ],
-        &[("DEBIAN_FRONTEND", "noninteractive")],
+        &[],
     )
 }
 
