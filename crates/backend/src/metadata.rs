@@ -32,8 +32,9 @@ fn max_chars(field: &str) -> usize {
     }
 }
 
-/// The value rule: no control characters (but newlines and tabs in a description), no `<` or
-/// `>` (no markup reaches the platform's pages), at most [`max_chars`].
+/// The value rule: no control characters (but newlines and tabs in a description), at most
+/// [`max_chars`], and no `<` or `>` except in `title` (a title is the file's name by default,
+/// and file names may hold them: every page showing one escapes it, the widget included).
 fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
     let max = max_chars(field);
     if text.chars().count() > max {
@@ -50,7 +51,7 @@ fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
             "metadata.{field} must not contain control characters"
         )));
     }
-    if text.contains(['<', '>']) {
+    if field != "title" && text.contains(['<', '>']) {
         return Err(ApiError::bad_request(format!(
             "metadata.{field} must not contain '<' or '>'"
         )));

@@ -301,11 +301,6 @@ fn file_info(req: &UploadRequest, method: Method) -> Result<Option<FileInfo>, Ap
             "file.name must not contain control characters",
         ));
     }
-    if name.contains(['<', '>']) {
-        return Err(ApiError::bad_request(
-            "file.name must not contain '<' or '>'",
-        ));
-    }
     if file
         .content_type
         .as_ref()

@@ -373,17 +373,18 @@ async fn metadata_injection_is_refused_and_names_the_field() {
             "{body}"
         );
     }
-    for title in [
-        "<img src=x onerror=alert(1)>",
-        "a\u{0}b",
-        "line\r\nInjected: 1",
+    for (field, value) in [
+        ("description", "<img src=x onerror=alert(1)>"),
+        ("author", "<script>"),
+        ("title", "a\u{0}b"),
+        ("title", "line\r\nInjected: 1"),
     ] {
         let (status, _, _) = browser
             .upload(
-                &json!({"method":"s3","file":{"name":"a.mp4","size":3},"metadata":{"title":title}}),
+                &json!({"method":"s3","file":{"name":"a.mp4","size":3},"metadata":{field: value}}),
             )
             .await;
-        assert_eq!(status, 400, "{title:?}");
+        assert_eq!(status, 400, "{field}: {value:?}");
     }
     let (status, _, body) = browser
         .upload(&json!({"method":"s3","file":{"name":"a.mp4","size":3},"sourceurl":"http://x"}))
