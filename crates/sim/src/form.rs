@@ -167,6 +167,13 @@ async fn upload_inner(
     }
     let progress = crate::progress::for_token(state, &token);
     let fail = |e: AppError| (e, Some(progress.clone()));
+    if flags.expire {
+        // An expired token stays expired, as the platform's does: a retry with it is refused
+        // too, until the create or update API mints another one.
+        if let Some(a) = state.db().assets.get_mut(&upload_key) {
+            a.token_expires = 0;
+        }
+    }
     if flags.expire || state.clock.now_secs() > asset.token_expires {
         return Err(fail(AppError::v1(
             StatusCode::FORBIDDEN,
