@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::Browser;
-use jw_upload_backend::{escape_html, form_action, spawn, Config};
-use md5::{Digest, Md5};
+use common::{md5_hex, sim_config, sim_log, sim_media, start_sim, Browser};
+use jw_upload_backend::{escape_html, form_action, spawn};
 use serde_json::{json, Value};
 
 async fn env() -> (
@@ -15,20 +14,19 @@ async fn env() -> (
     jw_upload_backend::BackendServer,
     tempfile::TempDir,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
-    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
-    let backend = spawn(Config {
-        api_base: sim.url(),
-        site_id: sim_cfg.site_id.clone(),
-        api_key: sim_cfg.api_key.clone(),
-        api_secret: sim_cfg.api_secret.clone(),
-        v2_secret: sim_cfg.v2_secret.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    env_with(|_| {}).await
+}
+
+/// A simulator (tuned by `tune`) and a backend using it.
+async fn env_with(
+    tune: impl FnOnce(&mut jw_platform_sim::Config),
+) -> (
+    jw_platform_sim::SimServer,
+    jw_upload_backend::BackendServer,
+    tempfile::TempDir,
+) {
+    let (sim, sim_cfg, dir) = start_sim(tune).await;
+    let backend = spawn(sim_config(sim.url(), &sim_cfg)).await.unwrap();
     (sim, backend, dir)
 }
 
@@ -70,14 +68,8 @@ fn form_key(html: &str) -> String {
 }
 
 async fn media_count(sim: &jw_platform_sim::SimServer) -> usize {
-    let log: Value = reqwest::get(format!("{}/_sim/log", sim.url()))
+    sim_log(&sim.url())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    log.as_array()
-        .unwrap()
         .iter()
         .filter(|e| {
             e["path"]
@@ -95,27 +87,18 @@ async fn the_form_page_cannot_be_triggered_cross_site_and_reuses_its_empty_media
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let form = format!("{}/upload-form", backend.url());
     for _ in 0..5 {
-        let r = http
-            .get(format!("{}/upload-form", backend.url()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        let r = http
-            .get(format!("{}/upload-form?c=1", backend.url()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400, "no cookie, no media");
+        assert_eq!(status_of(&http, &form, None).await, 303);
+        let again = format!("{form}?c=1");
+        assert_eq!(
+            status_of(&http, &again, None).await,
+            400,
+            "no cookie, no media"
+        );
     }
-    let r = http
-        .get(format!("{}/upload-form", backend.url()))
-        .header("sec-fetch-site", "cross-site")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let cross_site = ("sec-fetch-site", "cross-site");
+    assert_eq!(status_of(&http, &form, Some(cross_site)).await, 403);
     assert_eq!(media_count(&sim).await, 0, "nothing was minted");
     // A real visitor: one media however often the page is reloaded, until it has its file.
     let browser = Browser::new(&backend).await;
@@ -127,13 +110,18 @@ async fn the_form_page_cannot_be_triggered_cross_site_and_reuses_its_empty_media
     }
     assert_eq!(media_count(&sim).await, 1);
     // A rebinding name or any other Host is not answered.
-    let r = http
-        .get(format!("{}/upload-form", backend.url()))
-        .header("host", "attacker.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 421);
+    let rebound = ("host", "attacker.example");
+    assert_eq!(status_of(&http, &form, Some(rebound)).await, 421);
+}
+
+/// The status of a GET of `url` with `http` (no cookies) and at most one extra header.
+async fn status_of(http: &reqwest::Client, url: &str, header: Option<(&str, &str)>) -> u16 {
+    let request = http.get(url);
+    let request = match header {
+        Some((name, value)) => request.header(name, value),
+        None => request,
+    };
+    request.send().await.unwrap().status().as_u16()
 }
 
 #[tokio::test]
@@ -199,19 +187,8 @@ async fn the_plain_form_uploads_and_redirects_to_the_done_page() {
         .and_then(|s| s.split('<').next())
         .unwrap()
         .to_owned();
-    let stored: Value = reqwest::get(format!("{}/_sim/media/{key}", sim.url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        stored["md5"],
-        Md5::digest(&data)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let stored = sim_media(&sim.url(), &key).await;
+    assert_eq!(stored["md5"], md5_hex(&data));
 }
 
 #[tokio::test]
@@ -246,21 +223,7 @@ fn helpers() {
 
 #[tokio::test]
 async fn a_platform_429_on_the_form_page_is_a_429_with_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
-    sim_cfg.rate_limit = 1;
-    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
-    let backend = spawn(Config {
-        api_base: sim.url(),
-        site_id: sim_cfg.site_id.clone(),
-        api_key: sim_cfg.api_key.clone(),
-        api_secret: sim_cfg.api_secret.clone(),
-        v2_secret: sim_cfg.v2_secret.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let (sim, backend, _dir) = env_with(|c| c.rate_limit = 1).await;
     let browser = Browser::new(&backend).await;
     // (Up to 4 views: a minute boundary between them opens a new window of 1.)
     let mut last = None;

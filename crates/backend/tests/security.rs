@@ -6,10 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{split, Browser};
+use common::{md5_hex, sim_config, sim_log, sim_media, split, start_sim, Browser};
 use jw_platform_sim::SimServer;
 use jw_upload_backend::{spawn, BackendServer, Config, ServerLimits};
-use md5::{Digest, Md5};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -25,22 +24,14 @@ struct Env {
 
 fn backend_config(sim: &SimServer, sim_cfg: &jw_platform_sim::Config) -> Config {
     Config {
-        api_base: sim.url(),
-        site_id: sim_cfg.site_id.clone(),
-        api_key: sim_cfg.api_key.clone(),
-        api_secret: sim_cfg.api_secret.clone(),
-        v2_secret: sim_cfg.v2_secret.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
         server_key: KEY.to_vec(),
         rate_limit_per_minute: 0,
-        ..Config::default()
+        ..sim_config(sim.url(), sim_cfg)
     }
 }
 
 async fn env_with(tune: impl FnOnce(&mut Config)) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
-    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    let (sim, sim_cfg, dir) = start_sim(|_| {}).await;
     let mut cfg = backend_config(&sim, &sim_cfg);
     tune(&mut cfg);
     let backend = spawn(cfg).await.unwrap();
@@ -55,40 +46,17 @@ async fn env_with(tune: impl FnOnce(&mut Config)) -> Env {
 
 impl Env {
     async fn stored(&self, key: &str) -> Value {
-        self.http
-            .get(format!("{}/_sim/media/{key}", self.sim.url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        sim_media(&self.sim.url(), key).await
     }
 
     async fn sim_log(&self) -> Vec<Value> {
-        let log: Value = self
-            .http
-            .get(format!("{}/_sim/log", self.sim.url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        log.as_array().cloned().unwrap_or_default()
+        sim_log(&self.sim.url()).await
     }
 
     async fn shutdown(self) {
         self.backend.shutdown().await;
         self.sim.shutdown().await;
     }
-}
-
-fn md5_hex(data: &[u8]) -> String {
-    Md5::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn s3_url(reply: &Value) -> String {
@@ -264,9 +232,7 @@ async fn instances_sharing_the_key_agree_without_shared_memory() {
 
 #[tokio::test]
 async fn a_custom_policy_sees_the_action_and_the_request() {
-    let dir = tempfile::tempdir().unwrap();
-    let sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
-    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    let (sim, sim_cfg, _dir) = start_sim(|_| {}).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut cfg = backend_config(&sim, &sim_cfg);
     cfg.listen = listener.local_addr().unwrap();
@@ -499,16 +465,22 @@ async fn held_for(addr: std::net::SocketAddr, first: &[u8], drip: &[u8]) -> Dura
     start.elapsed()
 }
 
-#[tokio::test]
-async fn slow_clients_are_closed_within_a_bound() {
-    let env = env_with(|c| {
+/// An env whose server allows 1 s for the headers and 2 s for a request, on `max_connections`
+/// connections at a time.
+async fn env_with_short_timeouts(max_connections: usize) -> Env {
+    env_with(|c| {
         c.limits = ServerLimits {
             header_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(2),
-            max_connections: 64,
+            max_connections,
         }
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn slow_clients_are_closed_within_a_bound() {
+    let env = env_with_short_timeouts(64).await;
     let addr = env.backend.addr;
     // Headers trickled a byte at a time.
     let slow_headers = held_for(
@@ -563,14 +535,7 @@ async fn a_long_origin_is_refused_and_the_server_keeps_answering() {
 
 #[tokio::test]
 async fn connections_over_the_cap_wait_for_a_free_slot() {
-    let env = env_with(|c| {
-        c.limits = ServerLimits {
-            header_timeout: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(2),
-            max_connections: 2,
-        }
-    })
-    .await;
+    let env = env_with_short_timeouts(2).await;
     let addr = env.backend.addr;
     // Two idle connections hold both slots until the header timeout closes them.
     let _a = tokio::net::TcpStream::connect(addr).await.unwrap();

@@ -6,10 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{split, Browser};
+use common::{json_of, md5_hex, sim_config, sim_media, split, start_sim, Browser};
 use jw_platform_sim::SimServer;
 use jw_upload_backend::{spawn, BackendServer, Config};
-use md5::{Digest, Md5};
 use serde_json::{json, Value};
 
 const SIM_SECRETS: [&str; 2] = ["sim-v1-secret", "sim-v2-secret"];
@@ -26,22 +25,14 @@ async fn env_with(
     tune: impl FnOnce(&mut jw_platform_sim::Config),
     backend_secret: Option<&str>,
 ) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let mut sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
-    tune(&mut sim_cfg);
-    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    let (sim, sim_cfg, dir) = start_sim(tune).await;
     let backend = spawn(Config {
-        api_base: sim.url(),
-        site_id: sim_cfg.site_id.clone(),
-        api_key: sim_cfg.api_key.clone(),
         api_secret: backend_secret.unwrap_or(&sim_cfg.api_secret).to_owned(),
-        v2_secret: sim_cfg.v2_secret.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
         // Everything optional on: the fetch origins of these tests are on loopback, listed.
         account_uploads: true,
         fetch_hosts: vec!["127.0.0.1".into()],
         rate_limit_per_minute: 0,
-        ..Config::default()
+        ..sim_config(sim.url(), &sim_cfg)
     })
     .await
     .unwrap();
@@ -68,14 +59,7 @@ impl Env {
     }
 
     async fn stored(&self, key: &str) -> Value {
-        self.http
-            .get(format!("{}/_sim/media/{key}", self.sim.url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        sim_media(&self.sim.url(), key).await
     }
 
     /// Polls the backend's `/api/media/{id}` until the status is `ready` (or fails the test).
@@ -120,13 +104,6 @@ fn assert_no_secret(headers: &reqwest::header::HeaderMap, body: &Value) {
 fn bytes(n: usize, seed: u8) -> Vec<u8> {
     (0..n)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
-}
-
-fn md5_hex(data: &[u8]) -> String {
-    Md5::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
         .collect()
 }
 
@@ -290,19 +267,15 @@ async fn multipart_upload_minted_by_the_backend_lands() {
     let id = reply["id"].as_str().unwrap().to_owned();
     let upload_id = reply["upload_id"].as_str().unwrap().to_owned();
     let token = reply["upload_token"].as_str().unwrap().to_owned();
-    let parts: Value = env
-        .http
-        .get(format!(
-            "{}/v2/uploads/{upload_id}/parts?page=1&page_length=2",
-            env.sim.url()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let parts = json_of(
+        env.http
+            .get(format!(
+                "{}/v2/uploads/{upload_id}/parts?page=1&page_length=2",
+                env.sim.url()
+            ))
+            .bearer_auth(&token),
+    )
+    .await;
     let data = bytes(5_242_880 + 1000, 4);
     for (i, range) in [(0usize, 0..5_242_880), (1, 5_242_880..data.len())] {
         let link = parts["parts"][i]["upload_link"].as_str().unwrap();

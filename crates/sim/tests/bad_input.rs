@@ -124,15 +124,7 @@ async fn a_part_still_streaming_at_complete_never_overwrites_the_file() {
         "a part PUT after completion is refused"
     );
 
-    let stored = sim
-        .http
-        .get(format!("{}/_sim/media/{id}?verify=true", sim.url))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let stored = sim.admin_media(&id).await;
     assert_eq!(stored["md5"], md5_hex(&good));
     assert_eq!(
         stored["disk_md5"],
@@ -194,15 +186,7 @@ async fn sim_admin_answers_only_its_own_pages_unless_opened() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403, "no cross-site writes either");
-    let faults: Value = sim
-        .http
-        .get(format!("{}/_sim/faults", sim.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let faults = sim.fault_rules().await;
     assert!(!faults.to_string().contains("500"), "{faults}");
     let open = start_with(|c| c.open_admin = true).await;
     assert_eq!(
@@ -216,27 +200,12 @@ async fn echoed_names_are_escaped_and_a_crlf_redirect_is_refused() {
     count_panics();
     let sim = start().await;
     let v = sim.create_video(Some("resumable")).await;
-    let session = v["session_id"].as_str().unwrap();
     let crlf = "api_format=json&redirect_address=http://example.com/%0D%0ASet-Cookie:%20x=1";
-    let r = sim
-        .resumable_chunk(
-            &link_url(&v["link"], crlf),
-            session,
-            "bytes 0-63/64",
-            &bytes(64, 1),
-        )
-        .await;
+    let r = first_chunk(&sim, &v, crlf).await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "error");
     let xml = "api_format=xml&redirect_address=http://example.com/&redirect_query.a%3Cscript%3E=1";
-    let r = sim
-        .resumable_chunk(
-            &link_url(&v["link"], xml),
-            session,
-            "bytes 0-63/64",
-            &bytes(64, 1),
-        )
-        .await;
+    let r = first_chunk(&sim, &v, xml).await;
     assert_eq!(r.status(), 303, "the session is still usable");
     assert!(r.headers().contains_key("location"));
     let text = r.text().await.unwrap();
@@ -245,6 +214,15 @@ async fn echoed_names_are_escaped_and_a_crlf_redirect_is_refused() {
         "{text}"
     );
     assert_no_panic();
+}
+
+/// The first 64 bytes of the resumable upload `v` (a `videos/create` reply), sent to its link
+/// with `extra` first in the query.
+async fn first_chunk(sim: &Sim, v: &Value, extra: &str) -> reqwest::Response {
+    let session = v["session_id"].as_str().unwrap();
+    let url = link_url(&v["link"], extra);
+    sim.resumable_chunk(&url, session, "bytes 0-63/64", &bytes(64, 1))
+        .await
 }
 
 /// Sends only the headers of a PUT of `len` bytes; returns the reply's status line.

@@ -56,15 +56,7 @@ async fn status_on_nth_request_with_retry_after() {
     assert_eq!(r.headers()["retry-after"], "5");
     assert!(r.text().await.unwrap().contains("<Code>SlowDown</Code>"));
     assert_eq!(sim.put(&url, data).await.status(), 200);
-    let f: Value = sim
-        .http
-        .get(format!("{}/_sim/faults", sim.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let f = sim.fault_rules().await;
     assert_eq!(f["rules"][0]["fired"], 1);
     assert_eq!(f["rules"][0]["seen"], 3);
 }

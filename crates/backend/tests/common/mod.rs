@@ -62,6 +62,60 @@ pub fn open_config(api_base: &str, fetch_hosts: &[&str]) -> Config {
     }
 }
 
+/// A simulator started on a free port with its test config (the `TempDir` holds its files).
+pub async fn start_sim(
+    tune: impl FnOnce(&mut jw_platform_sim::Config),
+) -> (
+    jw_platform_sim::SimServer,
+    jw_platform_sim::Config,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sim_cfg = jw_platform_sim::Config::for_tests(dir.path().to_path_buf());
+    tune(&mut sim_cfg);
+    let sim = jw_platform_sim::spawn(sim_cfg.clone()).await.unwrap();
+    (sim, sim_cfg, dir)
+}
+
+/// A backend config for the simulator at `sim_url` with `sim_cfg`'s credentials, listening on
+/// a free port; everything else is the default.
+pub fn sim_config(sim_url: String, sim_cfg: &jw_platform_sim::Config) -> Config {
+    Config {
+        api_base: sim_url,
+        site_id: sim_cfg.site_id.clone(),
+        api_key: sim_cfg.api_key.clone(),
+        api_secret: sim_cfg.api_secret.clone(),
+        v2_secret: sim_cfg.v2_secret.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    }
+}
+
+/// The MD5 of `data` in lower-case hex.
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Sends `request` and parses the reply as JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// The simulator's record of media `key` (`GET /_sim/media/{key}`).
+pub async fn sim_media(sim_url: &str, key: &str) -> Value {
+    json_of(reqwest::Client::new().get(format!("{sim_url}/_sim/media/{key}"))).await
+}
+
+/// The simulator's request log (`GET /_sim/log`), one entry a request.
+pub async fn sim_log(sim_url: &str) -> Vec<Value> {
+    let log = json_of(reqwest::Client::new().get(format!("{sim_url}/_sim/log"))).await;
+    log.as_array().cloned().expect("the sim's log is a list")
+}
+
 /// One request the fake platform saw.
 #[derive(Debug, Clone)]
 pub struct Seen {

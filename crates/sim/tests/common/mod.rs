@@ -129,6 +129,13 @@ impl Sim {
         r.json::<Vec<Value>>().await.unwrap()
     }
 
+    /// The fault rules with their `seen` and `fired` counters (`GET /_sim/faults`).
+    pub async fn fault_rules(&self) -> Value {
+        let url = format!("{}/_sim/faults", self.url);
+        let r = self.http.get(url).send().await.unwrap();
+        r.json().await.unwrap()
+    }
+
     pub async fn faults(&self, rules: Value) {
         let r = self
             .http
