@@ -398,6 +398,33 @@ async fn resumable_drop_body_and_stale_range() {
 }
 
 #[tokio::test]
+async fn an_expired_part_link_stays_refused_until_listed_again() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"part","nth":1,"fault":{"kind":"expire"}}]))
+        .await;
+    let m: Value = sim
+        .v2_create(json!({"upload":{"method":"multipart"}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = sim.list_parts(&m, 1, 1).await;
+    let link = list["parts"][0]["upload_link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..2 {
+        // The fault fired once; the link stays expired, as a real one does.
+        let r = sim.put(&link, vec![1u8; 10]).await;
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("Request has expired"));
+    }
+    let list = sim.list_parts(&m, 1, 1).await;
+    let fresh = list["parts"][0]["upload_link"].as_str().unwrap();
+    assert_eq!(sim.put(fresh, vec![1u8; 10]).await.status(), 200);
+}
+
+#[tokio::test]
 async fn wrong_etag_on_part() {
     let sim = start().await;
     sim.faults(json!([{"target":"part","fault":{"kind":"wrong_etag"}}]))
