@@ -381,12 +381,34 @@ async fn expired_part_link_is_renewed_without_resending_done_parts() {
         .iter()
         .filter(|e| e["target"] == "part" && e["method"] == "PUT")
         .collect();
-    // 4 parts, one refused as expired and sent again: 5 PUTs, and part 1 only once.
-    assert_eq!(puts.len(), 5, "part PUTs: {puts:?}");
+    // 4 parts, part 2 refused as expired (its link stays refused until listed again) and sent
+    // again on a fresh link; parts 1, 3 and 4 once each. The browser may resend a refused PUT
+    // itself (Firefox does, and then reports a network error, not the 403): so part 2's count
+    // is at least 2, not exactly 2.
+    let of = |n: u32| {
+        let path = format!("/parts/{n}");
+        (puts.iter())
+            .filter(|e| e["path"].as_str().is_some_and(|p| p.ends_with(&path)))
+            .count()
+    };
+    let stored = (puts.iter())
+        .filter(|e| {
+            e["status"]
+                .as_u64()
+                .is_some_and(|s| (200..300).contains(&s))
+        })
+        .count();
+    assert_eq!(stored, 4, "one stored PUT per part: {puts:?}");
+    assert_eq!(
+        (of(1), of(3), of(4)),
+        (1, 1, 1),
+        "done parts are never resent: {puts:?}"
+    );
+    assert!(of(2) >= 2, "part 2 sent again: {puts:?}");
     let lists = logged(&log, "parts_list");
     assert!(
         lists >= 2,
-        "the expiry must have been answered by a fresh listing"
+        "the expiry must have been answered by a fresh listing: {log}"
     );
 }
 

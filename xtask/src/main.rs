@@ -136,45 +136,22 @@ fn wasm_tests(root: &Path) -> Result<(), String> {
     let gecko = browsers::geckodriver();
     // The same suites in each engine wasm-bindgen-test-runner drives (it picks the browser by
     // which driver variable is set; webdriver.json gives each its binary and flags).
-    // Skipped in Firefox: the simulator refuses an expired part link before reading the body
-    // (as S3 does), and Firefox reports that early 403 as a network error, so the part is
-    // retried on the same link instead of renewed; the test checks the renewal (see README,
-    // Browser support).
-    let firefox_skips = [
-        "--skip",
-        "expired_part_link_is_renewed_without_resending_done_parts",
-    ];
-    for (engine, var, driver, skips) in [
-        (
-            "headless Chromium",
-            "CHROMEDRIVER",
-            "/usr/bin/chromedriver",
-            &[][..],
-        ),
-        (
-            "headless Firefox ESR",
-            "GECKODRIVER",
-            gecko.as_str(),
-            &firefox_skips[..],
-        ),
+    for (engine, var, driver) in [
+        ("headless Chromium", "CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ("headless Firefox ESR", "GECKODRIVER", gecko.as_str()),
     ] {
         step(&format!(
             "browser tests (wasm-bindgen-test in {engine}, against the simulator)"
         ));
-        let mut args = vec![
-            "test",
-            "-p",
-            "jw-upload",
-            "--target",
-            "wasm32-unknown-unknown",
-        ];
-        if !skips.is_empty() {
-            args.push("--");
-            args.extend(skips);
-        }
         cargo(
             root,
-            &args,
+            &[
+                "test",
+                "-p",
+                "jw-upload",
+                "--target",
+                "wasm32-unknown-unknown",
+            ],
             &[
                 (var, driver),
                 ("JW_SIM_URL", sim_url.as_str()),

@@ -130,6 +130,67 @@ pub fn complete_url(api_base: &str, upload_id: &str) -> String {
     )
 }
 
+/// When a signed URL stops being accepted, in Unix milliseconds, read from its own query:
+/// SigV4's `X-Amz-Date` (`YYYYMMDDTHHMMSSZ`) plus `X-Amz-Expires` (seconds), or SigV2's (and the
+/// platform's part links') `Expires` (Unix seconds). `None` when the URL carries neither in a
+/// form this reads: then nothing is known and nothing is assumed.
+pub fn signed_url_expiry_ms(url: &str) -> Option<u64> {
+    let query = url.split_once('?')?.1.split('#').next()?;
+    let value = |name: &str| {
+        query.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            k.eq_ignore_ascii_case(name).then_some(v)
+        })
+    };
+    let secs = |v: &str| {
+        (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| v.parse::<u64>().ok())
+            .flatten()
+    };
+    if let (Some(date), Some(ttl)) = (value("X-Amz-Date"), value("X-Amz-Expires")) {
+        return amz_date_ms(date)?.checked_add(secs(ttl)?.checked_mul(1000)?);
+    }
+    secs(value("Expires")?)?.checked_mul(1000)
+}
+
+/// How long before its own expiry a signed link is no longer used: the request must reach the
+/// server in time, and the driver's clock may be a little behind the server's.
+pub const LINK_EXPIRY_MARGIN_MS: u64 = 60_000;
+
+/// The expiry of a link `url` handed out at wall-clock `wall_ms`, when it can be trusted: read
+/// from the URL and not already (nearly) past. A link that looks expired the moment it is handed
+/// out says the clock is wrong, not the link: its expiry is ignored, so a wrong clock never
+/// makes the engine throw away every fresh link it gets.
+pub fn trusted_expiry_ms(url: &str, wall_ms: Option<u64>) -> Option<u64> {
+    let expires = signed_url_expiry_ms(url)?;
+    (!link_expired(expires, wall_ms?)).then_some(expires)
+}
+
+/// Whether a link expiring at `expires_ms` is expired, or will be within the margin, at
+/// wall-clock `wall_ms`.
+pub fn link_expired(expires_ms: u64, wall_ms: u64) -> bool {
+    wall_ms.saturating_add(LINK_EXPIRY_MARGIN_MS) >= expires_ms
+}
+
+/// `YYYYMMDDTHHMMSSZ` (SigV4's `X-Amz-Date`) in Unix milliseconds.
+fn amz_date_ms(v: &str) -> Option<u64> {
+    let b = v.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| v.get(r)?.parse::<u32>().ok();
+    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.get(mo as usize - 1)?;
+    crate::retry::parse_http_date_ms(&format!("{d:02} {month} {y:04} {h:02}:{mi:02}:{s:02}"))
+}
+
 /// What is uploaded: videos, or the other resources that share the form protocol.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -250,6 +311,49 @@ mod tests {
             resumable_url(&rl, &Redirect::default(), false).unwrap(),
             "http://upload.jwplatform.com/v1/videos/upload/resumable?api_format=json&key=vtQmcboj"
         );
+    }
+
+    #[test]
+    fn signed_url_expiry_forms() {
+        // The platform's part links and SigV2: `Expires` in Unix seconds.
+        assert_eq!(
+            signed_url_expiry_ms("http://h/v2/uploads/U/parts/2?Expires=1482770374&Signature=x"),
+            Some(1_482_770_374_000)
+        );
+        // SigV4: X-Amz-Date plus X-Amz-Expires (names compared without case).
+        assert_eq!(
+            signed_url_expiry_ms(
+                "https://b.s3.amazonaws.com/k?partNumber=2&X-Amz-Algorithm=AWS4-HMAC-SHA256\
+                 &X-Amz-Date=20261122T000000Z&x-amz-expires=3600&X-Amz-Signature=ab"
+            ),
+            Some(1_795_305_600_000 + 3_600_000)
+        );
+        for none in [
+            "http://sim/v2/uploads/U1/parts/1?e=1&Signature=x",
+            "http://h/p",
+            "http://h/p?Expires=soon",
+            "http://h/p?Expires=-5",
+            "http://h/p?Expires=",
+            "http://h/p?X-Amz-Date=20261122T000000&X-Amz-Expires=60",
+            "http://h/p?X-Amz-Date=20261322T000000Z&X-Amz-Expires=60",
+            "http://h/p?X-Amz-Date=20261122T000000Z&X-Amz-Expires=1h",
+            "http://h/p?Expires=99999999999999999999",
+        ] {
+            assert_eq!(signed_url_expiry_ms(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn expiry_is_trusted_only_with_a_clock_that_agrees() {
+        let url = "http://h/p?Expires=1000&Signature=x"; // 1,000,000 ms
+        assert_eq!(trusted_expiry_ms(url, Some(0)), Some(1_000_000));
+        assert_eq!(trusted_expiry_ms(url, None), None, "no wall clock");
+        // Handed out already within the margin: the clock is wrong, the expiry ignored.
+        assert_eq!(trusted_expiry_ms(url, Some(940_000)), None);
+        assert_eq!(trusted_expiry_ms("http://h/p?e=1", Some(0)), None);
+        assert!(!link_expired(1_000_000, 939_999));
+        assert!(link_expired(1_000_000, 940_000));
+        assert!(link_expired(1_000_000, u64::MAX));
     }
 
     #[test]

@@ -342,3 +342,107 @@ fn links_refused_by_dropping_the_connection_are_refreshed() {
     assert!(h.count(|r| matches!(r.kind, RequestKind::ListParts { .. })) >= 3);
     assert!(part_puts(&h).len() <= 3 + 3, "{:?}", part_puts(&h));
 }
+
+/// The server's (and, when it agrees, the driver's) wall clock at engine time 0.
+const WALL: u64 = 1_795_305_600_000;
+
+/// Parts of exactly 5 MiB, one at a time, each taking about 10.5 s, on links that live `ttl`
+/// seconds: part 2's link is listed with part 1's.
+fn expiring(ttl: u64, offset: Option<i64>, drop_on_expired: bool) -> Harness<MultipartServer> {
+    let mut s = MultipartServer::new(SIZE);
+    s.link_ttl_secs = Some(ttl);
+    s.wall_offset_ms = WALL;
+    s.drop_on_expired = drop_on_expired;
+    let mut c = cfg();
+    c.part_parallel = 1;
+    c.fixed_part_size = Some(5 * MIB);
+    c.wall_clock_offset_ms = offset;
+    let mut h = Harness::new(c, s);
+    h.bytes_per_ms = 500;
+    h
+}
+
+fn page_one_lists(h: &Harness<MultipartServer>) -> usize {
+    h.count(|r| matches!(r.kind, RequestKind::ListParts { page: 1 }))
+}
+
+/// Every part PUT sent again went out after a fresh listing of its page (two parts a page).
+fn each_resend_follows_a_listing(h: &Harness<MultipartServer>) {
+    let kinds: Vec<&RequestKind> = h.sent.iter().map(|s| &s.req.kind).collect();
+    for (i, k) in kinds.iter().enumerate() {
+        let RequestKind::PutPart { part } = k else {
+            continue;
+        };
+        let rest = &kinds[i + 1..];
+        let Some(next) = rest
+            .iter()
+            .position(|k| **k == RequestKind::PutPart { part: *part })
+        else {
+            continue;
+        };
+        let page = (part - 1) / 2 + 1;
+        assert!(
+            rest[..next].contains(&&RequestKind::ListParts { page }),
+            "part {part} sent again without a fresh link: {kinds:?}"
+        );
+    }
+}
+
+#[test]
+fn links_past_their_own_expiry_are_relisted_before_use() {
+    // 70 s links: part 2's is within the minute's margin of its expiry when part 2 is due.
+    let mut h = expiring(70, Some(WALL as i64), true);
+    assert_eq!(h.run(), State::Done, "{:?}", h.error());
+    assert_eq!(
+        h.server.refused_expired, 0,
+        "no PUT went to an expired link"
+    );
+    assert_eq!(
+        page_one_lists(&h),
+        2,
+        "part 2's link was renewed by listing"
+    );
+    assert_eq!(part_puts(&h), vec![1, 2, 3]);
+    assert!(
+        !h.states().iter().any(|s| s.starts_with("Retrying")),
+        "{:?}",
+        h.states()
+    );
+    h.check_content();
+    h.check_no_resend();
+}
+
+#[test]
+fn expired_links_lost_without_reply_are_relisted_without_a_clock() {
+    // No wall clock: the expiry in the URL cannot be compared, so the PUT goes and the server
+    // drops the connection (a browser's network error, not a 403): the part is listed again.
+    let mut h = expiring(5, None, true);
+    assert_eq!(h.run(), State::Done, "{:?}", h.error());
+    assert!(h.server.refused_expired >= 1);
+    each_resend_follows_a_listing(&h);
+    assert_eq!(h.cred_requests, 1, "a fresh link, not new credentials");
+    h.check_content();
+    h.check_no_resend();
+}
+
+#[test]
+fn a_clock_that_disagrees_with_the_links_never_makes_them_useless() {
+    // The driver's clock 2 h ahead: every link looks expired when listed, so its expiry is
+    // ignored (no listing loop); the server's own refusals still lead to fresh links.
+    let mut h = expiring(3600, Some(WALL as i64 + 7_200_000), false);
+    assert_eq!(h.run(), State::Done, "{:?}", h.error());
+    assert_eq!(h.server.refused_expired, 0);
+    assert_eq!(page_one_lists(&h), 1, "no listing loop");
+    // Links shorter than the margin are never trusted either; the 403 is the signal.
+    let mut h = expiring(5, Some(WALL as i64), false);
+    assert_eq!(h.run(), State::Done, "{:?}", h.error());
+    assert!(h.server.refused_expired >= 1, "refused with a 403");
+    each_resend_follows_a_listing(&h);
+    // 1 h behind: links look fresh for longer than they are; the dropped PUT is the signal.
+    let mut h = expiring(5, Some(WALL as i64 - 3_600_000), true);
+    assert_eq!(h.run(), State::Done, "{:?}", h.error());
+    assert!(h.server.refused_expired >= 1);
+    each_resend_follows_a_listing(&h);
+    h.check_content();
+    h.check_no_resend();
+}

@@ -100,12 +100,16 @@ pub async fn list(
         .and_then(|skip| skip.checked_add(1))
         .unwrap_or(u64::MAX);
     let last = first.saturating_add(len - 1).min(MAX_PARTS as u64);
-    let db = state.db();
-    let stored = db
-        .uploads
-        .get(&upload_id)
-        .map(|u| u.parts.clone())
-        .unwrap_or_default();
+    let mut db = state.db();
+    let stored = match db.uploads.get_mut(&upload_id) {
+        Some(u) => {
+            // Links issued now are fresh: the stale ones of these parts are forgotten.
+            let range = first.min(u64::from(u32::MAX)) as u32..=last as u32;
+            u.stale_links.retain(|n| !range.contains(n));
+            u.parts.clone()
+        }
+        None => Default::default(),
+    };
     drop(db);
     let parts: Vec<Value> = (first..=last)
         .map(|n| {
@@ -155,7 +159,20 @@ pub async fn put_part(
             "Missing Expires or Signature.",
         ));
     };
-    if flags.expire || expires < state.clock.now_secs() {
+    // An expired link stays expired: the fault holds until the part is listed again.
+    let stale = {
+        let mut db = state.db();
+        let upload = db.uploads.get_mut(&upload_id);
+        if flags.expire {
+            if let Some(u) = upload {
+                u.stale_links.insert(part);
+            }
+            true
+        } else {
+            upload.is_some_and(|u| u.stale_links.contains(&part))
+        }
+    };
+    if stale || expires < state.clock.now_secs() {
         return Err(AppError::s3(
             StatusCode::FORBIDDEN,
             "AccessDenied",

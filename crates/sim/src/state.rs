@@ -1,6 +1,6 @@
 //! Shared simulator state: assets (media, images, ...), sessions, uploads, rate limits.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -176,6 +176,9 @@ pub struct Upload {
     pub parts: BTreeMap<u32, PartInfo>,
     /// Completed (idempotent complete).
     pub completed: bool,
+    /// Parts whose links an `expire` fault made stale: refused, as an expired S3 link stays
+    /// refused, until a listing issues the part fresh links.
+    pub stale_links: BTreeSet<u32>,
 }
 
 /// Everything mutable, behind one mutex (never held across an await).

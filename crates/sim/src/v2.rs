@@ -117,6 +117,7 @@ pub async fn create(
                 asset: asset.upload_key.clone(),
                 parts: Default::default(),
                 completed: false,
+                stale_links: Default::default(),
             },
         );
         let token = mint_upload_token(&state, id);

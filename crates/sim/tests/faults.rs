@@ -389,11 +389,8 @@ async fn resumable_drop_body_and_stale_range() {
     assert_eq!(sim.admin_media(key).await["md5"], md5_hex(&data));
 }
 
-#[tokio::test]
-async fn wrong_etag_on_part() {
-    let sim = start().await;
-    sim.faults(json!([{"target":"part","fault":{"kind":"wrong_etag"}}]))
-        .await;
+/// A new multipart upload and the link of its part 1.
+async fn first_part_link(sim: &Sim) -> (Value, String) {
     let m: Value = sim
         .v2_create(json!({"upload":{"method":"multipart"}}))
         .await
@@ -401,13 +398,36 @@ async fn wrong_etag_on_part() {
         .await
         .unwrap();
     let list = sim.list_parts(&m, 1, 1).await;
-    let data = bytes(1000, 9);
-    let r = sim
-        .put(
-            list["parts"][0]["upload_link"].as_str().unwrap(),
-            data.clone(),
-        )
+    let link = list["parts"][0]["upload_link"].as_str().unwrap_or_default();
+    let link = link.to_string();
+    (m, link)
+}
+
+#[tokio::test]
+async fn an_expired_part_link_stays_refused_until_listed_again() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"part","nth":1,"fault":{"kind":"expire"}}]))
         .await;
+    let (m, link) = first_part_link(&sim).await;
+    for _ in 0..2 {
+        // The fault fired once; the link stays expired, as a real one does.
+        let r = sim.put(&link, vec![1u8; 10]).await;
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("Request has expired"));
+    }
+    let list = sim.list_parts(&m, 1, 1).await;
+    let fresh = list["parts"][0]["upload_link"].as_str().unwrap();
+    assert_eq!(sim.put(fresh, vec![1u8; 10]).await.status(), 200);
+}
+
+#[tokio::test]
+async fn wrong_etag_on_part() {
+    let sim = start().await;
+    sim.faults(json!([{"target":"part","fault":{"kind":"wrong_etag"}}]))
+        .await;
+    let (m, link) = first_part_link(&sim).await;
+    let data = bytes(1000, 9);
+    let r = sim.put(&link, data.clone()).await;
     assert_eq!(r.status(), 200);
     assert_ne!(
         r.headers()["etag"].to_str().unwrap(),

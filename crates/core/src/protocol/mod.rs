@@ -53,11 +53,14 @@ impl Ctx<'_> {
         let wall = resp
             .header("Date")
             .and_then(parse_http_date_ms)
-            .or_else(|| {
-                let off = self.cfg.wall_clock_offset_ms?;
-                u64::try_from(i128::from(self.now.0) + i128::from(off)).ok()
-            });
+            .or_else(|| self.wall_ms());
         parse_retry_after(value, wall)
+    }
+
+    /// The wall clock at `now` (Unix milliseconds), when the driver gave its offset.
+    pub fn wall_ms(&self) -> Option<u64> {
+        let off = self.cfg.wall_clock_offset_ms?;
+        u64::try_from(i128::from(self.now.0) + i128::from(off)).ok()
     }
 }
 

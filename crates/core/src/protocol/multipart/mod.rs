@@ -1,7 +1,8 @@
 //! multipart (v2 upload API): paged part listing for signed links (and, on resume, the parts the
 //! server already holds), N part PUTs in flight, each ETag checked against the part's MD5, then
 //! `complete`; a refused complete is reconciled by listing again. Expired part links are
-//! refreshed by listing; an expired upload token asks the driver for credentials.
+//! refreshed by listing (before use when the link's own expiry has passed, after a 403, after a
+//! PUT lost without a reply); an expired upload token asks the driver for credentials.
 
 mod replies;
 
@@ -9,7 +10,7 @@ use super::{Ctx, Outgoing, Phase};
 use crate::config::Config;
 use crate::error::UploadError;
 use crate::io::{Body, HttpMethod, RequestKind};
-use crate::link::{complete_url, parts_url};
+use crate::link::{complete_url, link_expired, parts_url};
 use crate::plan::{PartPlan, MAX_PARTS};
 use crate::reply::Credentials;
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,13 @@ enum PartState {
     Stored { etag: Option<String> },
     /// The server holds it and it matches (or checking is off).
     Verified { etag: Option<String> },
+}
+
+/// A part's signed link from a listing, with its expiry when the URL says it and the clock agrees.
+#[derive(Clone, Debug)]
+struct PartLink {
+    url: String,
+    expires_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -93,7 +101,7 @@ pub(crate) struct Multipart {
     reconciles: u8,
     done: bool,
     #[serde(skip)]
-    links: BTreeMap<u32, String>,
+    links: BTreeMap<u32, PartLink>,
     #[serde(skip)]
     listed: BTreeSet<u32>,
     #[serde(skip)]
@@ -304,7 +312,18 @@ impl Multipart {
                 self.adapt(ctx);
             }
             let page = self.page_of(n);
-            if let Some(url) = self.links.get(&n).cloned() {
+            let wall = ctx.wall_ms();
+            let stale = |l: &PartLink| {
+                l.expires_ms
+                    .zip(wall)
+                    .is_some_and(|(e, w)| link_expired(e, w))
+            };
+            if self.links.get(&n).is_some_and(stale) {
+                // Its link has expired (or is about to): a fresh listing, not a refused PUT.
+                self.links.remove(&n);
+                self.listed.remove(&page);
+            }
+            if let Some(url) = self.links.get(&n).map(|l| l.url.clone()) {
                 let range = self.plan.part(n)?;
                 let _ = ctx.digest(&range);
                 self.set(n, PartState::InFlight);

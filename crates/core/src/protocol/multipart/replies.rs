@@ -1,10 +1,11 @@
 //! multipart replies: the parts listing, part PUTs (ETag checked against the part's MD5),
 //! complete (reconciled by listing again when refused); and the driver's digests.
 
-use super::{Multipart, PartState, MAX_RECONCILES};
+use super::{Multipart, PartLink, PartState, MAX_RECONCILES};
 use crate::error::UploadError;
 use crate::event::{Event, RetryReason, UploadResult};
 use crate::io::{RequestKind, Response};
+use crate::link::trusted_expiry_ms;
 use crate::method::Method;
 use crate::plan::MAX_PARTS;
 use crate::protocol::{fallback, rejected, Ctx, Verdict};
@@ -129,13 +130,15 @@ impl Multipart {
             }
         };
         self.listed.insert(page);
+        let wall = ctx.wall_ms();
         let mut touched = Vec::new();
         for entry in parsed.parts {
             if entry.id == 0 || u64::from(entry.id) > MAX_PARTS {
                 continue;
             }
-            if let Some(link) = entry.upload_link {
-                self.links.insert(entry.id, link);
+            if let Some(url) = entry.upload_link {
+                let expires_ms = trusted_expiry_ms(&url, wall);
+                self.links.insert(entry.id, PartLink { url, expires_ms });
             }
             let Some(p) = self.parts.get(entry.id as usize - 1) else {
                 continue;

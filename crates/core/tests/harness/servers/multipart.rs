@@ -20,6 +20,13 @@ pub struct MultipartServer {
     /// Refuse expired links by dropping the connection before reading the body (what a
     /// browser reports as a network error) instead of answering 403.
     pub drop_on_expired: bool,
+    /// Links carry `Expires` (Unix seconds on the server's clock) this long after the listing,
+    /// and are refused (as above) once it has passed.
+    pub link_ttl_secs: Option<u64>,
+    /// The server's wall clock: engine milliseconds plus this.
+    pub wall_offset_ms: u64,
+    /// Part PUTs refused because their link had expired.
+    pub refused_expired: usize,
 }
 
 impl MultipartServer {
@@ -35,6 +42,9 @@ impl MultipartServer {
             acks: Acks::default(),
             upload_id: "U1".into(),
             drop_on_expired: false,
+            link_ttl_secs: None,
+            wall_offset_ms: 0,
+            refused_expired: 0,
         }
     }
 
@@ -70,7 +80,8 @@ impl Server for MultipartServer {
         )
     }
 
-    fn handle(&mut self, req: &Request, src: &mut Source, _now: Millis) -> Outcome {
+    fn handle(&mut self, req: &Request, src: &mut Source, now: Millis) -> Outcome {
+        let wall_secs = (now.0 + self.wall_offset_ms) / 1000;
         match &req.kind {
             RequestKind::ListParts { page } => {
                 let fault = self.faults.check(Target::List);
@@ -98,8 +109,10 @@ impl Server for MultipartServer {
                     match self.parts.get(&n) {
                         Some(r) => parts.push(format!(r#"{{"id":{n},"etag":"{}"}}"#, src.md5(r))),
                         None => parts.push(format!(
-                            r#"{{"id":{n},"upload_link":"http://sim/v2/uploads/U1/parts/{n}?e={}&Signature=x"}}"#,
-                            self.link_epoch
+                            r#"{{"id":{n},"upload_link":"http://sim/v2/uploads/U1/parts/{n}?e={}{}&Signature=x"}}"#,
+                            self.link_epoch,
+                            self.link_ttl_secs
+                                .map_or(String::new(), |t| format!("&Expires={}", wall_secs + t))
                         )),
                     }
                 }
@@ -130,7 +143,10 @@ impl Server for MultipartServer {
                 if matches!(fault, Some(Fault::Expire)) {
                     self.link_epoch += 1;
                 }
-                if Self::query(&req.url, "e") != Some(self.link_epoch) {
+                let past =
+                    Self::query(&req.url, "Expires").is_some_and(|e| u64::from(e) < wall_secs);
+                if Self::query(&req.url, "e") != Some(self.link_epoch) || past {
+                    self.refused_expired += 1;
                     if self.drop_on_expired {
                         return Outcome::Drop { after_bytes: 0 };
                     }
