@@ -216,8 +216,18 @@ async fn expect_stored(promise: jw_upload::api::UploadPromise, data: &[u8]) -> S
 
 /// Waits (up to 5 s) until the harness has seen a progress event.
 async fn until_progress(seen: &RefCell<Seen>) {
+    until_seen(seen, |p| !p.is_empty()).await;
+}
+
+/// Waits (up to 5 s) until a progress event reports body bytes sent (so the credentials call,
+/// which a pause lets finish, is over and a body request is in flight).
+async fn until_bytes_flow(seen: &RefCell<Seen>) {
+    until_seen(seen, |p| p.iter().any(|(loaded, _)| *loaded > 0.0)).await;
+}
+
+async fn until_seen(seen: &RefCell<Seen>, done: impl Fn(&[(f64, f64)]) -> bool) {
     for _ in 0..100 {
-        if !seen.borrow().progress.is_empty() {
+        if done(&seen.borrow().progress) {
             break;
         }
         sleep(50).await;
@@ -426,7 +436,7 @@ async fn pause_then_resume_completes() {
         Some(options(json!({ "method": "multipart" }))),
     );
     // Wait until bytes flow, then pause.
-    until_progress(&h.seen).await;
+    until_bytes_flow(&h.seen).await;
     h.up.pause();
     assert_eq!(
         h.up.requests_in_flight(),
