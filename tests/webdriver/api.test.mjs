@@ -140,5 +140,11 @@ test(`${ENGINE}: a fetch upload (importUrl): the platform fetches the file`, asy
     return up.importUrl(url, { title: "imported" });
   }, url);
   expect(result.method).toBe("fetch");
-  expect((await sim.media(result.mediaId)).md5).toBe(md5(body));
+  // The promise settles once the platform took the URL; it fetches the file after that.
+  let stored = await sim.media(result.mediaId);
+  for (let i = 0; i < 100 && !stored.md5; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    stored = await sim.media(result.mediaId);
+  }
+  expect(stored.md5).toBe(md5(body));
 });
