@@ -95,23 +95,21 @@ fn wasm_bindgen_cli(root: &Path) -> Result<(), String> {
 }
 
 fn trunk(root: &Path) -> Result<(), String> {
-    let have = output_of("trunk", &["--version"]).unwrap_or_default();
-    if have.split_whitespace().nth(1) == Some(TRUNK_VERSION) {
+    cargo_install(root, "trunk", TRUNK_VERSION, "about 7 minutes on 2 cores")
+}
+
+/// `cargo install NAME --version VERSION --locked` unless `NAME --version` already reports it.
+fn cargo_install(root: &Path, name: &str, version: &str, takes: &str) -> Result<(), String> {
+    let have = output_of(name, &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(version) {
         return Ok(());
     }
     step(&format!(
-        "installing trunk {TRUNK_VERSION} (cargo install; about 7 minutes on 2 cores)"
+        "installing {name} {version} (cargo install; {takes})"
     ));
     cargo(
         root,
-        &[
-            "install",
-            "trunk",
-            "--version",
-            TRUNK_VERSION,
-            "--locked",
-            "--force",
-        ],
+        &["install", name, "--version", version, "--locked", "--force"],
         &[],
     )
 }
@@ -161,24 +159,7 @@ fn debian_browsers() -> Result<(), String> {
 
 /// geckodriver (Firefox's WebDriver), built from crates.io into ~/.cargo/bin.
 fn geckodriver(root: &Path) -> Result<(), String> {
-    let have = output_of("geckodriver", &["--version"]).unwrap_or_default();
-    if have.split_whitespace().nth(1) == Some(GECKODRIVER_VERSION) {
-        return Ok(());
-    }
-    step(&format!(
-        "installing geckodriver {GECKODRIVER_VERSION} (cargo install; a few minutes)"
-    ));
-    cargo(
-        root,
-        &[
-            "install",
-            "geckodriver",
-            "--version",
-            GECKODRIVER_VERSION,
-            "--locked",
-        ],
-        &[],
-    )
+    cargo_install(root, "geckodriver", GECKODRIVER_VERSION, "a few minutes")
 }
 
 fn npm(root: &Path) -> Result<(), String> {
