@@ -55,44 +55,83 @@ pub fn check_v1(
     let key = get("api_key").unwrap_or_default().to_string();
     let (block, _, _) = rate_limit(state, &key, false);
     let err = |e: AppError| e.in_format(format).with_rate_limit(block.clone());
-    if key != cfg.api_key && key != cfg.site_id {
-        return Err(err(AppError::v1(
-            StatusCode::FORBIDDEN,
-            "PermissionDenied",
-            "Unknown api_key.",
-        )));
-    }
-    let nonce = get("api_nonce").unwrap_or_default();
-    if nonce.len() != 8 || !nonce.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err(AppError::v1(
+    // Codes from the official client's set (jwplatform 2.2.2, `v1/errors.py`); each check
+    // tells a missing parameter from a wrong one, as that set does.
+    let refuse = |status, code, message: String| Err(err(AppError::v1(status, code, message)));
+    if key.is_empty() {
+        return refuse(
             StatusCode::BAD_REQUEST,
-            "InvalidNonce",
-            "api_nonce must be 8 digits.",
-        )));
+            "ApiKeyMissing",
+            "api_key is missing.".into(),
+        );
     }
-    let ts: Option<u64> = get("api_timestamp").and_then(|t| t.parse().ok());
+    if key != cfg.api_key && key != cfg.site_id {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "ApiKeyInvalid",
+            "Unknown api_key.".into(),
+        );
+    }
+    // The docs say 8 digits; the official Python client sends 9 (and its own test asserts
+    // 9), the npm client 8: both are taken, nothing else.
+    let nonce = get("api_nonce").unwrap_or_default();
+    if nonce.is_empty() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "NonceMissing",
+            "api_nonce is missing.".into(),
+        );
+    }
+    if !matches!(nonce.len(), 8 | 9) || !nonce.bytes().all(|b| b.is_ascii_digit()) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "NonceInvalid",
+            "api_nonce must be 8 or 9 digits.".into(),
+        );
+    }
     // The client's clock did not move when a test advanced the sim clock: compare with the wall.
     let now = state.clock.wall_secs();
-    match ts {
-        Some(ts) if ts.abs_diff(now) <= cfg.timestamp_window_secs => {}
-        _ => {
-            return Err(err(AppError::v1(
+    match get("api_timestamp").map(|t| t.parse::<u64>()) {
+        None => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "TimestampMissing",
+                "api_timestamp is missing.".into(),
+            )
+        }
+        Some(Err(_)) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "TimestampInvalid",
+                "api_timestamp must be Unix seconds.".into(),
+            )
+        }
+        Some(Ok(ts)) if ts.abs_diff(now) > cfg.timestamp_window_secs => {
+            return refuse(
                 StatusCode::FORBIDDEN,
-                "InvalidTimestamp",
+                "TimestampExpired",
                 format!(
-                    "api_timestamp is missing or more than {} s from the server time {now}.",
+                    "api_timestamp is more than {} s from the server time {now}.",
                     cfg.timestamp_window_secs
                 ),
-            )))
+            )
         }
+        Some(Ok(_)) => {}
     }
     let given = get("api_signature").unwrap_or_default();
+    if given.is_empty() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "SignatureMissing",
+            "api_signature is missing.".into(),
+        );
+    }
     if !given.eq_ignore_ascii_case(&v1_signature(signed, &cfg.api_secret)) {
-        return Err(err(AppError::v1(
+        return refuse(
             StatusCode::FORBIDDEN,
-            "PermissionDenied",
-            "api_signature does not match.",
-        )));
+            "SignatureInvalid",
+            "api_signature does not match.".into(),
+        );
     }
     let (block, over, retry) = rate_limit(state, &key, true);
     if over {

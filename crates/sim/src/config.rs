@@ -3,6 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// 25 GiB, the platform's system limit on one file (`004_*.txt`; GB read as GiB, see
+/// `docs/platform-contract.md`).
+pub const MAX_FILE: u64 = 25 * 1024 * 1024 * 1024;
+
 /// Everything the simulator needs to run; `Default` gives the contract's defaults.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -36,6 +40,9 @@ pub struct Config {
     pub rate_limit: u32,
     /// Allowed distance of `api_timestamp` from the sim clock.
     pub timestamp_window_secs: u64,
+    /// The platform's system limit on a file (25 GiB: "up to the system limit of 25GB"), for
+    /// a resumable total, a form body and a multipart upload; tests lower it (no flag).
+    pub max_file_bytes: u64,
     /// Whether `/_sim/*` answers pages on other origins (`--open-admin`, for the demo). Off:
     /// only requests to a loopback `Host` without a foreign `Origin`.
     pub open_admin: bool,
@@ -59,6 +66,7 @@ impl Default for Config {
             form_token_ttl_secs: 7 * 86_400,
             rate_limit: 60,
             timestamp_window_secs: 300,
+            max_file_bytes: MAX_FILE,
             open_admin: false,
         }
     }

@@ -57,6 +57,10 @@ pub enum AppError {
 impl AppError {
     /// v1 error in JSON (format can be changed with [`AppError::in_format`]).
     pub fn v1(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        debug_assert!(
+            V1_CODES.iter().any(|(c, _)| *c == code),
+            "{code} is not a code of the official client's set"
+        );
         AppError::V1 {
             status,
             code,
@@ -147,18 +151,50 @@ impl From<std::io::Error> for AppError {
     }
 }
 
+/// The v1 error codes and titles the official Python client knows (jwplatform 2.2.2,
+/// `v1/errors.py`: class `JWPlatform{Code}Error`, title = its docstring). The simulator answers
+/// only these.
+pub const V1_CODES: &[(&str, &str)] = &[
+    ("NotFound", "Not Found"),
+    ("NoMethod", "No Method Specified"),
+    ("NotImplemented", "Method Not Implemented"),
+    ("NotSupported", "Method or parameter not supported"),
+    ("CallFailed", "Call Failed"),
+    ("CallUnavailable", "Call Unavailable"),
+    ("CallInvalid", "Call Invalid"),
+    ("ParameterMissing", "Missing Parameter"),
+    ("ParameterEmpty", "Empty Parameter"),
+    ("ParameterEncoding", "Parameter Encoding Error"),
+    ("ParameterInvalid", "Invalid Parameter"),
+    ("PreconditionFailed", "Precondition Failed"),
+    ("ItemAlreadyExists", "Item Already Exists"),
+    ("PermissionDenied", "Permission Denied"),
+    ("Database", "Database Error"),
+    ("Integrity", "Integrity Error"),
+    ("DigestMissing", "Digest Missing"),
+    ("DigestInvalid", "Digest Invalid"),
+    ("FileUploadFailed", "File Upload Failed"),
+    ("FileSizeMissing", "File Size Missing"),
+    ("FileSizeInvalid", "File Size Invalid"),
+    ("Internal", "Internal Error"),
+    ("ApiKeyMissing", "User Key Missing"),
+    ("ApiKeyInvalid", "User Key Invalid"),
+    ("TimestampMissing", "Timestamp Missing"),
+    ("TimestampInvalid", "Timestamp Invalid"),
+    ("TimestampExpired", "Timestamp Expired"),
+    ("NonceMissing", "Nonce Missing"),
+    ("NonceInvalid", "Nonce Invalid"),
+    ("SignatureMissing", "Signature Missing"),
+    ("SignatureInvalid", "Signature Invalid"),
+    ("RateLimitExceeded", "Rate Limit Exceeded"),
+];
+
 /// v1 `title` for an error code.
 fn title(code: &str) -> &'static str {
-    match code {
-        "PermissionDenied" => "Permission Denied",
-        "InvalidTimestamp" => "Invalid Timestamp",
-        "InvalidNonce" => "Invalid Nonce",
-        "NotFound" => "Not Found",
-        "RateLimitExceeded" => "Rate Limit Exceeded",
-        "TokenExpired" => "Token Expired",
-        "NoFile" => "No File",
-        _ => "Error",
-    }
+    V1_CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("Error", |(_, t)| *t)
 }
 
 /// Builds a response with a body, content type and optional `Retry-After`.

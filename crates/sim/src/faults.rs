@@ -220,7 +220,10 @@ pub fn classify(method: &Method, path: &str) -> &'static str {
     if method == Method::OPTIONS {
         return "preflight";
     }
-    let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // `/v2/.../` (the official client's form) is the same target as without the `/`.
+    let trimmed = path.trim_start_matches('/');
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let seg: Vec<&str> = trimmed.split('/').collect();
     match seg.as_slice() {
         ["v1", "videos", "upload", "resumable"] => "resumable",
         ["v1", .., "upload"] => "form",
@@ -252,6 +255,10 @@ mod tests {
         assert_eq!(classify(&Method::GET, "/v2/uploads/x/parts"), "parts_list");
         assert_eq!(classify(&post, "/v2/sites/s/media"), "v2_api");
         assert_eq!(classify(&Method::GET, "/v2/sites/s/media/m"), "media");
+        assert_eq!(classify(&post, "/v2/sites/s/media/"), "v2_api");
+        assert_eq!(classify(&Method::GET, "/v2/sites/s/media/m/"), "media");
+        assert_eq!(classify(&Method::GET, "/v2/uploads/x/parts/"), "parts_list");
+        assert_eq!(classify(&put, "/v2/uploads/x/complete/"), "complete");
         assert_eq!(classify(&put, "/jwplatform-upload/k"), "s3");
     }
 

@@ -27,7 +27,7 @@ pub fn check_redirect(params: &[(String, String)]) -> Result<(), AppError> {
     } else {
         Err(AppError::v1(
             StatusCode::BAD_REQUEST,
-            "InvalidArgument",
+            "ParameterInvalid",
             "redirect_address must be an http or https URL.",
         ))
     }
@@ -114,6 +114,89 @@ pub async fn upload(
 
 type Failure = (AppError, Option<std::sync::Arc<crate::records::Progress>>);
 
+const OVER_LIMIT: &str = "the file is over the platform's size limit";
+
+fn too_large(max: u64) -> AppError {
+    AppError::v1(
+        StatusCode::BAD_REQUEST,
+        "FileSizeInvalid",
+        format!("The file is larger than the system limit of {max} bytes."),
+    )
+}
+
+/// Finds where the `file` field's bytes start in a form body as it streams, and from there
+/// counts them for `/progress`: `size` = the body's length less everything before the file
+/// and the closing boundary after it (exact when the file is the last field, as browsers and
+/// the docs' curl send it).
+struct FileSpan {
+    delimiter: Vec<u8>,
+    length: u64,
+    head: Vec<u8>,
+    read: u64,
+    start: Option<u64>,
+}
+
+impl FileSpan {
+    /// The part headers a client sends before a file: far less than this.
+    const MAX_HEAD: usize = 1 << 20;
+
+    fn new(boundary: &[u8], length: u64) -> FileSpan {
+        let mut delimiter = b"--".to_vec();
+        delimiter.extend_from_slice(boundary);
+        FileSpan {
+            delimiter,
+            length,
+            head: Vec::new(),
+            read: 0,
+            start: None,
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8], progress: &crate::records::Progress) {
+        self.read += chunk.len() as u64;
+        if self.start.is_some() {
+            progress.add(chunk.len() as u64);
+            return;
+        }
+        if self.head.len() >= Self::MAX_HEAD {
+            return;
+        }
+        self.head.extend_from_slice(chunk);
+        if let Some(start) = self.file_start() {
+            self.start = Some(start);
+            let closing = self.delimiter.len() as u64 + 6; // "\r\n" + delimiter + "--\r\n"
+            if self.length > 0 {
+                progress.set_size(self.length.saturating_sub(start + closing));
+            }
+            progress.add(self.read.saturating_sub(start));
+            self.head = Vec::new();
+        }
+    }
+
+    /// Offset of the first byte of the `file` field, once its headers are all in `head`.
+    fn file_start(&self) -> Option<u64> {
+        let h = &self.head;
+        let mut at = 0;
+        loop {
+            at += find(&h[at..], &self.delimiter)? + self.delimiter.len();
+            let headers_end = at + find(&h[at..], b"\r\n\r\n")?;
+            let headers = String::from_utf8_lossy(&h[at..headers_end]).to_ascii_lowercase();
+            at = headers_end + 4;
+            let names_file = headers.lines().any(|l| {
+                l.trim_start().starts_with("content-disposition:")
+                    && l.split(';').any(|p| p.trim() == "name=\"file\"")
+            });
+            if names_file {
+                return Some(at as u64);
+            }
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 async fn upload_inner(
     state: &AppState,
     flags: &Flags,
@@ -177,7 +260,7 @@ async fn upload_inner(
     if flags.expire || state.clock.now_secs() > asset.token_expires {
         return Err(fail(AppError::v1(
             StatusCode::FORBIDDEN,
-            "TokenExpired",
+            "PermissionDenied",
             "The upload token has expired; call the create or update API again.",
         )));
     }
@@ -188,20 +271,29 @@ async fn upload_inner(
     let boundary = multer::parse_boundary(ctype).map_err(|_| {
         fail(AppError::v1(
             StatusCode::BAD_REQUEST,
-            "InvalidArgument",
+            "FileUploadFailed",
             "The body must be multipart/form-data.",
         ))
     })?;
-    let size = headers
+    let length: u64 = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    progress.start(size);
+    let max_file = state.config().max_file_bytes;
+    // The file alone may be 25 GB; its form framing is allowed on top (1 MiB is far more
+    // than any client's part headers).
+    if length > max_file.saturating_add(1 << 20) {
+        return Err(fail(too_large(max_file)));
+    }
+    // `/progress` counts the file, not the request: `size` is the file's size ("<file size in
+    // bytes>", `001_*.txt`), known once its part headers are in, `received` its bytes so far.
+    progress.start(length);
     let counter = progress.clone();
+    let mut span = FileSpan::new(boundary.as_bytes(), length);
     let stream = body.into_data_stream().map(move |r| {
         if let Ok(b) = &r {
-            counter.add(b.len() as u64);
+            span.feed(b, &counter);
         }
         r
     });
@@ -211,7 +303,7 @@ async fn upload_inner(
     let bad_body = |e: String| {
         fail(AppError::v1(
             StatusCode::BAD_REQUEST,
-            "InvalidArgument",
+            "FileUploadFailed",
             format!("Bad multipart body: {e}"),
         ))
     };
@@ -219,8 +311,26 @@ async fn upload_inner(
         match mp.next_field().await {
             Ok(Some(mut field)) => {
                 if field.name() == Some("file") && stored.is_none() {
-                    let r = crate::store::write_file(&file_path, &mut field, None, |_| {}).await;
-                    stored = Some(r.map_err(|e| bad_body(e.to_string()))?);
+                    let mut seen = 0u64;
+                    let limited = (&mut field).map(|r| match r {
+                        Ok(b) => {
+                            seen += b.len() as u64;
+                            if seen > max_file {
+                                Err(OVER_LIMIT.to_string())
+                            } else {
+                                Ok(b)
+                            }
+                        }
+                        Err(e) => Err(e.to_string()),
+                    });
+                    let r = crate::store::write_file(&file_path, limited, None, |_| {}).await;
+                    stored = Some(r.map_err(|e| {
+                        if e.to_string() == OVER_LIMIT {
+                            fail(too_large(max_file))
+                        } else {
+                            bad_body(e.to_string())
+                        }
+                    })?);
                 } else {
                     loop {
                         match field.chunk().await {
@@ -238,7 +348,7 @@ async fn upload_inner(
     let Some((size, md5)) = stored else {
         return Err(fail(AppError::v1(
             StatusCode::BAD_REQUEST,
-            "NoFile",
+            "FileUploadFailed",
             "No file was found in the form field named \"file\".",
         )));
     };

@@ -43,10 +43,10 @@ fn status_reply(target: &str, status: u16, retry_after: Option<String>) -> Respo
         }
         _ => {
             let code = match status {
-                503 => "ServiceUnavailable",
+                503 => "CallUnavailable",
                 429 => "RateLimitExceeded",
-                408 => "RequestTimeout",
-                _ => "InternalError",
+                408 => "CallFailed",
+                _ => "Internal",
             };
             AppError::v1(st, code, msg)
         }

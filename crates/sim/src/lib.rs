@@ -48,11 +48,44 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/accounts/skins/upload", post(form::upload))
         .route("/v1/uploads/{upload_id}/complete", put(parts::complete))
         .route("/v1/{*call}", any(v1::call))
-        .route("/v2/sites/{site_id}/media", post(v2::create))
-        .route("/v2/sites/{site_id}/media/{media_id}", get(v2::status))
-        .route("/v2/uploads/{upload_id}/parts", get(parts::list))
-        .route("/v2/uploads/{upload_id}/parts/{part}", put(parts::put_part))
-        .route("/v2/uploads/{upload_id}/complete", put(parts::complete))
+        // v2 paths with and without the trailing `/` the official Python client sends.
+        .route(
+            "/v2/sites/{site_id}/media",
+            post(v2::create).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/sites/{site_id}/media/",
+            post(v2::create).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/sites/{site_id}/media/{media_id}",
+            get(v2::status).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/sites/{site_id}/media/{media_id}/",
+            get(v2::status).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/uploads/{upload_id}/parts",
+            get(parts::list).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/uploads/{upload_id}/parts/",
+            get(parts::list).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/uploads/{upload_id}/parts/{part}",
+            put(parts::put_part).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/uploads/{upload_id}/complete",
+            put(parts::complete).fallback(v2::unknown),
+        )
+        .route(
+            "/v2/uploads/{upload_id}/complete/",
+            put(parts::complete).fallback(v2::unknown),
+        )
+        .route("/v2/{*rest}", any(v2::unknown))
         .route("/progress", get(progress::progress))
         .route("/{bucket}/{key}", put(s3::put_object))
         .merge(admin::routes(state.clone()))

@@ -64,6 +64,8 @@ pub fn fail(state: &AppState, upload_key: &str, message: String) {
 /// Status and error message at `now_ms`.
 pub fn status_of(a: &Asset, now_ms: u64, processing_ms: u64) -> (&'static str, Option<String>) {
     match &a.phase {
+        // The platform is downloading a fetch: `processing` from the create reply on.
+        Phase::Created if a.method == "fetch" => ("processing", None),
         Phase::Created => ("created", None),
         Phase::Failed(m) => ("failed", Some(m.clone())),
         Phase::Complete { at_ms, fail } => {

@@ -299,6 +299,16 @@ pub async fn complete(
             ),
         ));
     }
+    // The system limit holds for the assembled file too (`002_*.txt`: "100MB-25GB").
+    let total: u64 = upload.parts.values().map(|p| p.size).sum();
+    let max_file = state.config().max_file_bytes;
+    if total > max_file {
+        return Err(v2(
+            StatusCode::BAD_REQUEST,
+            "file_too_large",
+            format!("The parts add up to {total} bytes, over the system limit of {max_file}."),
+        ));
+    }
     // Closed before the parts are read: from here on a late part PUT is refused.
     let parts = match state.db().uploads.get_mut(&upload_id) {
         Some(u) if !u.completed => {

@@ -79,6 +79,11 @@ impl Progress {
         self.state.store(UPLOADING, Ordering::SeqCst);
     }
 
+    /// The file's size, once known (the body's length less the form's framing).
+    pub fn set_size(&self, size: u64) {
+        self.size.store(size, Ordering::SeqCst);
+    }
+
     /// `n` more bytes arrived.
     pub fn add(&self, n: u64) {
         self.received.fetch_add(n, Ordering::SeqCst);
@@ -99,7 +104,15 @@ impl Progress {
         match self.state.load(Ordering::SeqCst) {
             STARTING => json!({"state":"starting"}),
             UPLOADING => {
-                json!({"state":"uploading","received":self.received.load(Ordering::SeqCst),"size":self.size.load(Ordering::SeqCst)})
+                let size = self.size.load(Ordering::SeqCst);
+                let received = self.received.load(Ordering::SeqCst);
+                // Never past the file's size (the form's closing boundary follows the file).
+                let received = if size > 0 {
+                    received.min(size)
+                } else {
+                    received
+                };
+                json!({"state":"uploading","received":received,"size":size})
             }
             DONE => json!({"state":"done"}),
             _ => json!({"state":"error","status":self.status.load(Ordering::SeqCst)}),

@@ -18,9 +18,6 @@ use crate::ranges::{parse_content_range, RangeSet};
 use crate::state::{AppState, Phase, Session};
 use crate::util::{get, parse_pairs};
 
-/// The largest file the platform takes (25 GiB).
-const MAX_FILE: u64 = 25 * 1024 * 1024 * 1024;
-
 fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
@@ -57,7 +54,8 @@ async fn chunk(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let bad = |m: &str| AppError::v1(StatusCode::BAD_REQUEST, "InvalidArgument", m.to_string());
+    let missing =
+        |m: &str| AppError::v1(StatusCode::BAD_REQUEST, "ParameterMissing", m.to_string());
     let ctype = header_str(headers, "content-type").unwrap_or_default();
     if ctype
         .to_ascii_lowercase()
@@ -65,12 +63,12 @@ async fn chunk(
     {
         return Err(AppError::v1(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "InvalidArgument",
+            "ParameterInvalid",
             "Content-Type must be the file's MIME type, not multipart/form-data.",
         ));
     }
-    let session_id =
-        header_str(headers, "x-session-id").ok_or_else(|| bad("Missing X-Session-ID header."))?;
+    let session_id = header_str(headers, "x-session-id")
+        .ok_or_else(|| missing("Missing X-Session-ID header."))?;
     let key = get(params, "key").unwrap_or_default();
     let not_found = || {
         AppError::v1(
@@ -103,11 +101,18 @@ async fn chunk(
         let wire = current.map(|(r, t)| r.to_wire(t)).unwrap_or_default();
         return Ok(range_reply(StatusCode::RANGE_NOT_SATISFIABLE, wire));
     };
-    if total > MAX_FILE || range.end > total {
+    if total > state.config().max_file_bytes {
         return Err(AppError::v1(
             StatusCode::BAD_REQUEST,
-            "InvalidArgument",
-            "X-Content-Range names a file over the platform's 25 GB limit or past its end.",
+            "FileSizeInvalid",
+            "X-Content-Range names a file over the platform's 25 GB system limit.",
+        ));
+    }
+    if range.end > total {
+        return Err(AppError::v1(
+            StatusCode::BAD_REQUEST,
+            "ParameterInvalid",
+            "X-Content-Range ends past the file's size.",
         ));
     }
     if let Some((r, t)) = &current {
@@ -119,7 +124,7 @@ async fn chunk(
         }
     }
     if header_str(headers, "content-disposition").is_none() {
-        return Err(bad("Missing Content-Disposition header."));
+        return Err(missing("Missing Content-Disposition header."));
     }
     // The session takes its total only once a chunk has been written: a chunk that fails
     // leaves the session as it was, usable.
@@ -136,7 +141,11 @@ async fn chunk(
     let received =
         write_chunk(&path, total, range.clone(), &missing, flags.drop_body, body).await?;
     if received != range.end - range.start {
-        return Err(bad("The body length does not match X-Content-Range."));
+        return Err(AppError::v1(
+            StatusCode::BAD_REQUEST,
+            "FileUploadFailed",
+            "The body length does not match X-Content-Range.",
+        ));
     }
     let (after, complete_now) = {
         let mut db = state.db();
@@ -181,7 +190,7 @@ async fn write_chunk(
         let chunk = chunk.map_err(|e| {
             AppError::v1(
                 StatusCode::BAD_REQUEST,
-                "InvalidArgument",
+                "FileUploadFailed",
                 format!("Body error: {e}"),
             )
         })?;
@@ -189,7 +198,7 @@ async fn write_chunk(
         if end > range.end {
             return Err(AppError::v1(
                 StatusCode::BAD_REQUEST,
-                "InvalidArgument",
+                "FileUploadFailed",
                 "The body is longer than X-Content-Range.",
             ));
         }

@@ -18,6 +18,7 @@ const RESERVED: &[&str] = &[
     "api_timestamp",
     "api_signature",
     "api_format",
+    "api_kit",
     "upload_method",
     "download_url",
     "video_key",
@@ -49,7 +50,7 @@ pub async fn call(
             let (block, _, _) = crate::auth::rate_limit(&state, key, false);
             AppError::v1(
                 StatusCode::BAD_REQUEST,
-                "InvalidArgument",
+                "ParameterEncoding",
                 format!("Invalid JSON body: {e}"),
             )
             .in_format(Format::parse(get(&signed, "api_format")))
@@ -155,7 +156,7 @@ impl Ctx<'_> {
         self.param(name).map(str::to_string).ok_or_else(|| {
             AppError::v1(
                 StatusCode::BAD_REQUEST,
-                "InvalidArgument",
+                "ParameterMissing",
                 format!("Missing parameter {name}."),
             )
         })
@@ -225,13 +226,15 @@ impl Ctx<'_> {
             return Ok(self.reply(v, x));
         }
         let method = match self.param("upload_method") {
-            None | Some("form") => "form",
+            // `single` and `multipart` are the names the official Python client's examples use
+            // for the form upload and for the chunked `X-Session-ID` protocol.
+            None | Some("form" | "single") => "form",
             Some("s3") => "s3",
-            Some("resumable") => "resumable",
+            Some("resumable" | "multipart") => "resumable",
             Some(other) => {
                 return Err(AppError::v1(
                     StatusCode::BAD_REQUEST,
-                    "InvalidArgument",
+                    "ParameterInvalid",
                     format!("Unknown upload_method {other}."),
                 ))
             }

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::Json;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -140,7 +140,14 @@ pub async fn create(
         session: None,
         upload_id: (method == "multipart").then(|| random_hex(32)),
     };
-    let mut reply = json!({"id": asset.key, "type": "media", "status": "created", "metadata": metadata, "created": rfc3339(now)});
+    // A fetch is the platform's to do from here: the public v2 page gives its create reply's
+    // status as `processing` (the other methods wait for the client's bytes: `created`).
+    let status = if method == "fetch" {
+        "processing"
+    } else {
+        "created"
+    };
+    let mut reply = json!({"id": asset.key, "type": "media", "status": status, "metadata": metadata, "created": rfc3339(now)});
     state.db().insert(asset.clone());
     if let Some(id) = &asset.upload_id {
         state.db().uploads.insert(
@@ -185,5 +192,32 @@ pub async fn status(
             "not_found",
             format!("No media {media_id}."),
         )),
+    }
+}
+
+/// Any other `/v2/...` path or method: the v2 `errors` body (the official client reads
+/// `errors[].code` from every v2 error), `404 not_found`, or `405 method_not_allowed` on a
+/// known path with another method.
+pub async fn unknown(method: Method, uri: Uri) -> AppError {
+    let path = uri.path();
+    let p = path.strip_suffix('/').unwrap_or(path);
+    let seg: Vec<&str> = p.trim_start_matches('/').split('/').collect();
+    let known = match seg.as_slice() {
+        ["v2", "sites", _, "media"] => Some("POST"),
+        ["v2", "sites", _, "media", _] | ["v2", "uploads", _, "parts"] => Some("GET"),
+        ["v2", "uploads", _, "parts", _] | ["v2", "uploads", _, "complete"] => Some("PUT"),
+        _ => None,
+    };
+    match known {
+        Some(allowed) if method.as_str() != allowed => AppError::v2(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} is not allowed on {path}; use {allowed}."),
+        ),
+        _ => AppError::v2(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("No route {method} {path}."),
+        ),
     }
 }

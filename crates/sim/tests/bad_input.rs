@@ -79,7 +79,7 @@ async fn a_resumable_total_of_u64_max_is_refused_and_the_session_stays_usable() 
         assert_eq!(r.status(), 400, "{range}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["status"], "error", "{body}");
-        assert_eq!(body["code"], "InvalidArgument", "{body}");
+        assert_eq!(body["code"], "FileSizeInvalid", "{body}");
     }
     // The same session takes the real file.
     let data = bytes(1000, 3);

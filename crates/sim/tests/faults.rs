@@ -318,7 +318,7 @@ async fn expire_per_protocol() {
             "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nabc\r\n--x--\r\n",
         )
         .await;
-    assert_v1_error(r, 403, "TokenExpired").await;
+    assert_v1_error(r, 403, "PermissionDenied").await;
     let m: Value = sim
         .v2_create(json!({"upload":{"method":"multipart"}}))
         .await

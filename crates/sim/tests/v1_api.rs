@@ -96,17 +96,17 @@ async fn rejects_bad_signature_stale_timestamp_bad_nonce_unknown_key() {
     assert_eq!(r.status(), 403);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["status"], "error");
-    assert_eq!(v["code"], "PermissionDenied");
+    assert_eq!(v["code"], "SignatureInvalid");
     assert!(v["rate_limit"].is_object());
 
     let stale = sim.v1_url_at("videos/create", &[], now_secs() - 301);
     let r = sim.post(&stale).await;
-    assert_v1_error(r, 403, "InvalidTimestamp").await;
+    assert_v1_error(r, 403, "TimestampExpired").await;
 
     let nonce = sim.v1_url("videos/create", &[]);
     let nonce = regex_replace_nonce(&nonce, "123");
     let r = sim.post(&nonce).await;
-    assert_v1_error(r, 400, "InvalidNonce").await;
+    assert_v1_error(r, 400, "NonceInvalid").await;
 
     let other = sim
         .v1_url("videos/create", &[])
@@ -124,7 +124,7 @@ async fn rejects_bad_signature_stale_timestamp_bad_nonce_unknown_key() {
     assert_eq!(r.status(), 403);
     let body = r.text().await.unwrap();
     assert!(
-        body.contains("<status>error</status>") && body.contains("<code>PermissionDenied</code>"),
+        body.contains("<status>error</status>") && body.contains("<code>SignatureInvalid</code>"),
         "{body}"
     );
 }
@@ -143,7 +143,7 @@ async fn stale_timestamps_are_refused() {
     let sim = start().await;
     for ts in [now_secs() - 400, now_secs() + 400] {
         let r = sim.post(&sim.v1_url_at("videos/create", &[], ts)).await;
-        assert_v1_error(r, 403, "InvalidTimestamp").await;
+        assert_v1_error(r, 403, "TimestampExpired").await;
     }
     // Timestamps are the client's clock: moving the sim clock (token and link expiry) does not
     // make a call signed now stale.
