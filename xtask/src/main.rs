@@ -5,6 +5,7 @@
 
 mod bench;
 mod browsers;
+mod clients;
 mod npm;
 mod procs;
 mod setup;
@@ -48,12 +49,12 @@ fn print_help() {
     println!(
         "cargo xtask setup   install what is missing (wasm32 target, trunk, wasm-bindgen-cli, geckodriver, chromium, firefox-esr, webkit2gtk-driver, xvfb, npm deps)\n\
          cargo xtask demo    build the demo page, start the simulator and the backend, print the URL\n\
-         cargo xtask test    run every test: native tests of all crates, then browser tests in Chromium, Firefox and WebKitGTK\n\
+         cargo xtask test    run every test: native tests of all crates, the official clients against the simulator, then browser tests in Chromium, Firefox and WebKitGTK\n\
          cargo xtask bench   measure the widget against raw uploads and its peers (--quick: small files, 1 run)\n\
          cargo xtask npm     build the npm package in pkg/ (release wasm, JS glue, .d.ts, package.json, README)\n\
          cargo xtask soak    long runs, not in CI: a 25 GiB file, a soak of uploads under 10 % faults\n\
          \n\
-         test options: --only native|wasm|e2e|browsers|pkg, and after `--` arguments for Playwright\n\
+         test options: --only native|clients|wasm|e2e|browsers|pkg, and after `--` arguments for Playwright\n\
          (for browsers: test-name patterns; JW_ENGINES=firefox or webkit runs one engine)"
     );
 }
@@ -64,7 +65,8 @@ fn workspace_root() -> PathBuf {
     here.parent().unwrap_or(here).to_path_buf()
 }
 
-/// `cargo xtask test [--only native|wasm|e2e|browsers|pkg] [-- ARGS]`: every test of the project.
+/// `cargo xtask test [--only native|clients|wasm|e2e|browsers|pkg] [-- ARGS]`: every test of the
+/// project.
 fn test(root: &Path, args: &[String]) -> Result<(), String> {
     let (ours, extra) = match args.iter().position(|a| a == "--") {
         Some(i) => (&args[..i], &args[i + 1..]),
@@ -90,6 +92,10 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             &["test", "-p", "jw-upload", "--lib", "--features", "ui"],
             &[],
         )?;
+    }
+    if run("clients") {
+        step("the official clients against the simulator (tests/clients)");
+        clients::run_suite(root)?;
     }
     if run("wasm") || run("e2e") || run("browsers") || run("pkg") {
         procs::build_services(root, false, "")?;
