@@ -85,6 +85,16 @@ async fn without_mime_type_the_put_carries_no_content_type() {
     assert_s3_error(r, 403, "SignatureDoesNotMatch").await;
     let r = put_typed(&sim, &url, "application/octet-stream", vec![1u8; 10]).await;
     assert_s3_error(r, 403, "SignatureDoesNotMatch").await;
+    // The link signs an empty Content-MD5 too, as the v1 s3 link does.
+    let r = sim
+        .http
+        .put(&url)
+        .header("Content-MD5", "fMgR/EBw2F0qEZJAb1xOkA==")
+        .body(vec![1u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_s3_error(r, 403, "SignatureDoesNotMatch").await;
     assert_eq!(sim.put(&url, vec![1u8; 10]).await.status(), 200);
 }
 
