@@ -206,6 +206,23 @@ async fn s3_faults_apply_to_direct_puts() {
 }
 
 #[tokio::test]
+async fn a_bandwidth_fault_slows_a_direct_put() {
+    let sim = start().await;
+    let url = link(&create_direct(&sim, None).await);
+    sim.faults(json!([{"target":"s3","fault":{"kind":"bandwidth","bytes_per_sec":1_000_000}}]))
+        .await;
+    let data = bytes(400_000, 6);
+    let t = std::time::Instant::now();
+    let r = sim.put(&url, data.clone()).await;
+    assert_eq!(r.status(), 200);
+    assert!(t.elapsed() >= std::time::Duration::from_millis(300), "{:?}", t.elapsed());
+    assert_eq!(
+        r.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", md5_hex(&data))
+    );
+}
+
+#[tokio::test]
 async fn a_stalled_direct_put_ends_when_the_client_goes_away() {
     let sim = start().await;
     let v = create_direct(&sim, None).await;
