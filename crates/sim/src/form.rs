@@ -124,79 +124,6 @@ fn too_large(max: u64) -> AppError {
     )
 }
 
-/// Finds where the `file` field's bytes start in a form body as it streams, and from there
-/// counts them for `/progress`: `size` = the body's length less everything before the file
-/// and the closing boundary after it (exact when the file is the last field, as browsers and
-/// the docs' curl send it).
-struct FileSpan {
-    delimiter: Vec<u8>,
-    length: u64,
-    head: Vec<u8>,
-    read: u64,
-    start: Option<u64>,
-}
-
-impl FileSpan {
-    /// The part headers a client sends before a file: far less than this.
-    const MAX_HEAD: usize = 1 << 20;
-
-    fn new(boundary: &[u8], length: u64) -> FileSpan {
-        let mut delimiter = b"--".to_vec();
-        delimiter.extend_from_slice(boundary);
-        FileSpan {
-            delimiter,
-            length,
-            head: Vec::new(),
-            read: 0,
-            start: None,
-        }
-    }
-
-    fn feed(&mut self, chunk: &[u8], progress: &crate::records::Progress) {
-        self.read += chunk.len() as u64;
-        if self.start.is_some() {
-            progress.add(chunk.len() as u64);
-            return;
-        }
-        if self.head.len() >= Self::MAX_HEAD {
-            return;
-        }
-        self.head.extend_from_slice(chunk);
-        if let Some(start) = self.file_start() {
-            self.start = Some(start);
-            let closing = self.delimiter.len() as u64 + 6; // "\r\n" + delimiter + "--\r\n"
-            if self.length > 0 {
-                progress.set_size(self.length.saturating_sub(start + closing));
-            }
-            progress.add(self.read.saturating_sub(start));
-            self.head = Vec::new();
-        }
-    }
-
-    /// Offset of the first byte of the `file` field, once its headers are all in `head`.
-    fn file_start(&self) -> Option<u64> {
-        let h = &self.head;
-        let mut at = 0;
-        loop {
-            at += find(&h[at..], &self.delimiter)? + self.delimiter.len();
-            let headers_end = at + find(&h[at..], b"\r\n\r\n")?;
-            let headers = String::from_utf8_lossy(&h[at..headers_end]).to_ascii_lowercase();
-            at = headers_end + 4;
-            let names_file = headers.lines().any(|l| {
-                l.trim_start().starts_with("content-disposition:")
-                    && l.split(';').any(|p| p.trim() == "name=\"file\"")
-            });
-            if names_file {
-                return Some(at as u64);
-            }
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 async fn upload_inner(
     state: &AppState,
     flags: &Flags,
@@ -290,7 +217,7 @@ async fn upload_inner(
     // bytes>", `001_*.txt`), known once its part headers are in, `received` its bytes so far.
     progress.start(length);
     let counter = progress.clone();
-    let mut span = FileSpan::new(boundary.as_bytes(), length);
+    let mut span = crate::progress::FileSpan::new(boundary.as_bytes(), length);
     let stream = body.into_data_stream().map(move |r| {
         if let Ok(b) = &r {
             span.feed(b, &counter);

@@ -215,7 +215,11 @@ async fn a_bandwidth_fault_slows_a_direct_put() {
     let t = std::time::Instant::now();
     let r = sim.put(&url, data.clone()).await;
     assert_eq!(r.status(), 200);
-    assert!(t.elapsed() >= std::time::Duration::from_millis(300), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(
         r.headers()["etag"].to_str().unwrap(),
         format!("\"{}\"", md5_hex(&data))
