@@ -138,7 +138,7 @@ pub struct Asset {
     pub token_expires: u64,
     /// Resumable session id.
     pub session_id: String,
-    /// Upload method: s3, form, resumable, multipart, fetch.
+    /// Upload method: s3, form, resumable, multipart, fetch (v1), direct (v2).
     pub method: String,
     /// S3 link expiry (sim secs).
     pub s3_expires: u64,

@@ -1,16 +1,16 @@
-//! v2 management API: `POST /v2/sites/{site}/media` (multipart or fetch) and
+//! v2 management API: `POST /v2/sites/{site}/media` (direct, multipart or fetch) and
 //! `GET /v2/sites/{site}/media/{id}` (status with processing time), Bearer v2 secret.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
 use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::error::AppError;
-use crate::state::{AppState, Phase, Resource, Upload};
-use crate::util::{random_hex, random_key, rfc3339};
+use crate::state::{AppState, Phase, Resource, Upload, S3_ACCESS_KEY_ID, S3_BUCKET};
+use crate::util::{pct, random_hex, random_key, rfc3339};
 
 fn check_v2(state: &AppState, headers: &HeaderMap, site_id: &str) -> Result<(), AppError> {
     match crate::auth::bearer(headers) {
@@ -53,6 +53,24 @@ pub fn mint_upload_token(state: &AppState, upload_id: &str) -> String {
     token
 }
 
+/// The pre-signed `upload_link` of a direct upload: the media's S3 object, one `PUT` before
+/// `expires`. The SigV2 signature covers the `Content-Type` (`mime_type`, or none), so a PUT
+/// with another type, or a type where none was given, is refused as S3 refuses it.
+fn direct_link(state: &AppState, key: &str, expires: u64, mime_type: Option<&str>) -> String {
+    let sig = crate::s3::sign(
+        &state.s3_secret(),
+        "",
+        mime_type.unwrap_or(""),
+        expires,
+        key,
+    );
+    format!(
+        "http://{}/{S3_BUCKET}/{key}?AWSAccessKeyId={S3_ACCESS_KEY_ID}&Expires={expires}&Signature={}",
+        state.link_address(),
+        pct(&sig)
+    )
+}
+
 /// `POST /v2/sites/{site_id}/media`.
 pub async fn create(
     State(state): State<AppState>,
@@ -77,13 +95,27 @@ pub async fn create(
         .pointer("/upload/download_url")
         .and_then(Value::as_str)
         .map(str::to_string);
-    if method != "multipart" && method != "fetch" {
+    if !matches!(method, "direct" | "multipart" | "fetch") {
         return Err(AppError::v2(
             StatusCode::BAD_REQUEST,
             "invalid_parameter",
-            "upload.method must be multipart or fetch.",
+            "upload.method must be direct, multipart or fetch.",
         ));
     }
+    let mime_type = match v.pointer("/upload/mime_type") {
+        None | Some(Value::Null) => None,
+        // Signed into the link, so it must be a value a `Content-Type` header can carry.
+        Some(Value::String(m)) if !m.is_empty() && HeaderValue::from_str(m).is_ok() => {
+            Some(m.clone())
+        }
+        Some(_) => {
+            return Err(AppError::v2(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                "upload.mime_type must be a MIME type string.",
+            ))
+        }
+    };
     if method == "fetch" && download_url.is_none() {
         return Err(AppError::v2(
             StatusCode::BAD_REQUEST,
@@ -100,7 +132,7 @@ pub async fn create(
         token_expires: now,
         session_id: random_key(40),
         method: method.to_string(),
-        s3_expires: now,
+        s3_expires: now + state.config().s3_link_ttl_secs,
         metadata: metadata.clone(),
         created: now,
         file: None,
@@ -124,6 +156,12 @@ pub async fn create(
         if let Some(o) = reply.as_object_mut() {
             o.insert("upload_id".into(), json!(id));
             o.insert("upload_token".into(), json!(token));
+        }
+    }
+    if method == "direct" {
+        let link = direct_link(&state, &asset.key, asset.s3_expires, mime_type.as_deref());
+        if let Some(o) = reply.as_object_mut() {
+            o.insert("upload_link".into(), json!(link));
         }
     }
     if let Some(url) = download_url {
