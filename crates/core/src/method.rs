@@ -36,6 +36,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, in the order the docs present them.
+    pub const ALL: [Method; 6] = [
+        Method::S3,
+        Method::Form,
+        Method::Resumable,
+        Method::Direct,
+        Method::Multipart,
+        Method::Fetch,
+    ];
+
     /// The snake_case name (`s3`, `multipart`...), as the backend's `method` field spells it.
     pub fn as_str(self) -> &'static str {
         match self {
