@@ -89,14 +89,20 @@ mod tests {
 
     #[test]
     fn the_config_url_is_the_endpoint_sibling() {
-        assert_eq!(config_url("/api/uploads", None).as_deref(), Some("/api/config"));
+        assert_eq!(
+            config_url("/api/uploads", None).as_deref(),
+            Some("/api/config")
+        );
         assert_eq!(
             config_url("https://b.example/x/uploads/", None).as_deref(),
             Some("https://b.example/x/config")
         );
         assert_eq!(config_url("/api/uploads", Some("")), None);
         assert_eq!(config_url("", None), None);
-        assert_eq!(config_url("/u", Some("/c.json")).as_deref(), Some("/c.json"));
+        assert_eq!(
+            config_url("/u", Some("/c.json")).as_deref(),
+            Some("/c.json")
+        );
     }
 
     #[test]

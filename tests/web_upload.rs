@@ -301,7 +301,10 @@ async fn an_expired_direct_link_is_reminted_by_a_new_create() {
     let creates = (log.as_array().unwrap().iter())
         .filter(|e| e["target"] == "v2_api" && e["method"] == "POST")
         .count();
-    assert_eq!(creates, 2, "the refused link is replaced by a new create: {log}");
+    assert_eq!(
+        creates, 2,
+        "the refused link is replaced by a new create: {log}"
+    );
     assert_eq!(logged(&log, "s3"), 2);
 }
 

@@ -204,7 +204,10 @@ mod tests {
             .and_then(|(_, rest)| rest.split_once(';'))
             .map(|(u, _)| u)
             .unwrap_or_default();
-        let ts: Vec<&str> = union.split('|').map(|m| m.trim().trim_matches('"')).collect();
+        let ts: Vec<&str> = union
+            .split('|')
+            .map(|m| m.trim().trim_matches('"'))
+            .collect();
         let core: Vec<String> = (Method::ALL.iter())
             .map(|m| serde_json::to_value(m).unwrap_or_default())
             .filter_map(|v| v.as_str().map(str::to_owned))

@@ -665,6 +665,29 @@ async fn a_v2_only_backend_serves_direct_multipart_fetch_and_status() {
         .mint(json!({"method":"multipart","file":{"name":"m.mp4","size":6_000_000}}))
         .await;
     assert!(reply["upload_token"].is_string(), "{reply}");
+    // Fetch: the platform pulls a URL, and the status relay follows it to ready.
+    let fetched = bytes(10_000, 7);
+    let served = fetched.clone();
+    let origin = axum::Router::new().route(
+        "/f.mp4",
+        axum::routing::get(move || {
+            let d = served.clone();
+            async move { d }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, origin).await.unwrap() });
+    let reply = env
+        .mint(json!({"method":"fetch","download_url":format!("http://{origin_addr}/f.mp4")}))
+        .await;
+    let id = reply["id"].as_str().unwrap().to_owned();
+    env.wait_ready(&id).await;
+    assert_eq!(env.stored(&id).await["md5"], md5_hex(&fetched));
+    assert!(
+        sim_log_has_no_v1(&env.sim.url()).await,
+        "nothing went to v1"
+    );
     env.shutdown().await;
 }
 

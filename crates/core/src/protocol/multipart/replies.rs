@@ -248,19 +248,15 @@ impl Multipart {
     /// After a listing during a reconcile: once every page is listed, nothing found missing
     /// means the refused complete will not pass by sending parts again.
     fn reconciled(&mut self) -> Option<Verdict> {
-        let r = self.reconciling.as_ref()?;
         let pages = self.page_of(self.plan.len());
         let all_listed = (1..=pages).all(|p| self.listed.contains(&p));
-        if !all_listed || self.listing.is_some() {
+        if self.reconciling.is_none() || !all_listed || self.listing.is_some() {
             return None;
         }
-        let r = match r.missing || !self.all_stored() {
-            true => {
-                self.reconciling = None;
-                return None;
-            }
-            false => self.reconciling.take()?,
-        };
+        let r = self.reconciling.take()?;
+        if r.missing || !self.all_stored() {
+            return None; // parts to send again, then complete again
+        }
         let mut e = r.refusal;
         e.message = format!(
             "{} The parts listing shows every part stored, so sending parts again cannot help.",
