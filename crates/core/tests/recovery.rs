@@ -64,6 +64,7 @@ fn a_refused_complete_with_an_unseen_code_relists_and_sends_what_is_missing() {
             "nothing else resent"
         );
         h.check_content();
+        h.check_progress();
     }
 }
 

@@ -119,7 +119,7 @@ pub(crate) struct Multipart {
     #[serde(skip)]
     completing: bool,
     #[serde(skip)]
-    reconciling: Option<Reconcile>,
+    reconciling: Option<Box<Reconcile>>,
     /// Rebuilt from `parts` whenever they are replaced (new, restored, re-cut).
     #[serde(skip)]
     tally: Tally,

@@ -233,10 +233,10 @@ impl Multipart {
             if self.reconciles > MAX_RECONCILES {
                 return Verdict::Fail(rejected(resp));
             }
-            self.reconciling = Some(Reconcile {
+            self.reconciling = Some(Box::new(Reconcile {
                 refusal: rejected(resp),
                 missing: false,
-            });
+            }));
             self.listed.clear();
             let pages = self.page_of(self.plan.len());
             self.want.extend(1..=pages);
