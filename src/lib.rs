@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod backend_config;
 pub mod driver;
 pub mod md5;
 pub mod probe;

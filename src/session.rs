@@ -1,6 +1,6 @@
 //! One way in: everything an upload needs before its first request, for every entry point (the
 //! JS `Uploader`, the widget's queue). [`prepare`] resolves the source, builds the config once
-//! from typed [`Settings`], checks the limits with one engine, applies the 2-second rule,
+//! from typed [`Settings`] and what the backend's `/api/config` says, checks the limits with one engine, applies the 2-second rule,
 //! continues the upload stored for the same file (IndexedDB) or starts a new one, and
 //! [`Prepared::start`] drives it with its progress saved for resuming after a reload.
 
@@ -13,6 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, File};
 
+use crate::backend_config::{self, BackendConfig};
 use crate::driver::{CredentialSource, Driver, Sink, UploadInfo};
 use crate::md5::Md5Worker;
 use crate::source::{self, js_message};
@@ -36,6 +37,9 @@ pub struct Settings {
     pub verify: Option<bool>,
     /// Follow processing through this backend URL (the media id is appended).
     pub status_endpoint: Option<String>,
+    /// Where the backend says what it can mint (`None`: the endpoint's sibling `config`;
+    /// `""`: ask nothing).
+    pub config_endpoint: Option<String>,
 }
 
 impl Settings {
@@ -49,14 +53,32 @@ impl Settings {
             stall_timeout: None,
             verify: None,
             status_endpoint: None,
+            config_endpoint: None,
         }
     }
 
-    /// Applies the settings, the clock offset and a fresh retry seed to `cfg`.
-    fn apply(&self, cfg: &mut Config) {
-        if let Some(base) = &self.upload_api_base {
+    /// What the credentials endpoint's backend says it can mint (see [`backend_config`]).
+    async fn backend_config(&self) -> Option<Rc<BackendConfig>> {
+        let CredentialSource::Endpoint {
+            url,
+            include_cookies,
+            ..
+        } = &self.creds
+        else {
+            return None;
+        };
+        let config = backend_config::config_url(url, self.config_endpoint.as_deref())?;
+        backend_config::load(&config, *include_cookies).await
+    }
+
+    /// Applies the settings, what the backend said (its upload API base unless one is set;
+    /// the methods `auto` chooses among), the clock offset and a fresh retry seed to `cfg`.
+    fn apply(&self, cfg: &mut Config, backend: Option<&BackendConfig>) {
+        let said = backend.and_then(|b| b.upload_api_base.as_ref());
+        if let Some(base) = self.upload_api_base.as_ref().or(said) {
             cfg.upload_api_base = base.clone();
         }
+        cfg.available_methods = backend.and_then(|b| b.methods.clone());
         if let Some(n) = self.parallel.filter(|n| *n >= 1) {
             cfg.part_parallel = n;
             cfg.chunk_parallel = n.min(cfg.chunk_parallel.max(1));
@@ -177,7 +199,8 @@ pub async fn prepare(
     let mut cfg = Config::new(info.size, info.name.clone(), info.content_type.clone());
     cfg.method = file_settings.method;
     cfg.resource = file_settings.resource.unwrap_or_default();
-    settings.apply(&mut cfg);
+    let backend = settings.backend_config().await;
+    settings.apply(&mut cfg, backend.as_deref());
     let md5 = if cfg.verify { md5() } else { None };
     cfg.verify = md5.is_some();
     // Limits first (no read, no request), then the 2-second rule, then resume.
@@ -219,7 +242,7 @@ pub fn prepare_import(
         ..UploadInfo::default()
     };
     let mut cfg = Config::fetch(url);
-    settings.apply(&mut cfg);
+    settings.apply(&mut cfg, None);
     Ok(Prepared {
         upload: Upload::new(cfg, timer::now())?,
         file: None,

@@ -277,6 +277,38 @@ async fn s3_upload_arrives_intact() {
 }
 
 #[wasm_bindgen_test]
+async fn direct_upload_arrives_intact() {
+    clear_faults().await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(json!({})).await;
+    // A typed file: the PUT still carries no Content-Type (the create named no mime_type).
+    upload_and_check(&h, &bytes(600_000, 21), "direct", json!({})).await;
+    let log = sim_json("GET", "/_sim/log", None).await;
+    assert_eq!(logged(&log, "s3"), 1, "one PUT to the upload_link: {log}");
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_direct_link_is_reminted_by_a_new_create() {
+    set_faults(json!([
+        { "target": "s3", "nth": 1, "fault": { "kind": "expire" } },
+    ]))
+    .await;
+    sim_json("DELETE", "/_sim/log", None).await;
+    let h = uploader(json!({})).await;
+    upload_and_check(&h, &bytes(400_000, 22), "direct", json!({})).await;
+    clear_faults().await;
+    let log = sim_json("GET", "/_sim/log", None).await;
+    let creates = (log.as_array().unwrap().iter())
+        .filter(|e| e["target"] == "v2_api" && e["method"] == "POST")
+        .count();
+    assert_eq!(
+        creates, 2,
+        "the refused link is replaced by a new create: {log}"
+    );
+    assert_eq!(logged(&log, "s3"), 2);
+}
+
+#[wasm_bindgen_test]
 async fn form_upload_arrives_intact() {
     clear_faults().await;
     let h = uploader(json!({})).await;

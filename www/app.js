@@ -15,6 +15,10 @@ document.getElementById("sample-url").textContent = `${location.origin}/jw-uploa
 try {
   const config = await (await fetch("/api/config")).json();
   uploader.uploadApiBase = config.upload_api_base;
+  // The selector offers what this backend can mint (`cargo xtask demo --v2-only`: v2 alone).
+  if (Array.isArray(config.methods)) {
+    uploader.methods = config.methods.filter((m) => m !== "fetch").join(",");
+  }
   if (config.simulator) {
     sim = config.upload_api_base;
     trouble.hidden = false;

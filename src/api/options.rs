@@ -14,7 +14,7 @@ use crate::source;
 
 /// `UploaderOptions` as typed settings: credentials (`getUpload`, or `endpoint` + `headers` +
 /// `withCredentials`), `uploadApiBase`, `parallel`, `partSize`, `stallTimeout`, `verify`,
-/// `statusEndpoint`.
+/// `statusEndpoint`, `configEndpoint`.
 pub(crate) fn settings_of(o: &JsValue) -> Settings {
     Settings {
         creds: credential_source(o),
@@ -28,6 +28,7 @@ pub(crate) fn settings_of(o: &JsValue) -> Settings {
             .map(|ms| Duration::from_millis(ms as u64)),
         verify: get(o, "verify").and_then(|v| v.as_bool()),
         status_endpoint: get_str(o, "statusEndpoint"),
+        config_endpoint: get_str(o, "configEndpoint"),
     }
 }
 

@@ -17,8 +17,10 @@ export interface UploaderOptions {
   withCredentials?: boolean;
   /** Follow processing through the backend: `/api/media` (the id is appended). */
   statusEndpoint?: string;
-  /** Base URL of the v2 upload API (multipart). Default `https://api.jwplayer.com`. */
+  /** Base URL of the v2 upload API (multipart). Default: what the backend's config says, else `https://api.jwplayer.com`. */
   uploadApiBase?: string;
+  /** Where the backend says what it can mint (`upload_api_base`, `methods`). Default: `endpoint`'s sibling `config` (`/api/config`); `""` asks nothing. */
+  configEndpoint?: string;
   /** Multipart parts (or resumable chunks) in flight. Default 4 (resumable: 1). */
   parallel?: number;
   /** Fixed multipart part size in bytes (>= 5 MiB); adaptive by default. */
@@ -40,7 +42,7 @@ export interface UploadRequest {
   media_id?: string;
 }
 
-export type UploadMethod = "s3" | "form" | "resumable" | "multipart" | "fetch";
+export type UploadMethod = "s3" | "form" | "resumable" | "direct" | "multipart" | "fetch";
 export type ResourceKind = "video" | "thumbnail" | "track" | "image" | "skin";
 
 /** Options of one `upload(file, options)`. */
@@ -192,5 +194,24 @@ mod tests {
             .collect();
         ts_file.sort();
         assert_eq!(ts_file, keys(&file));
+    }
+
+    /// `UploadMethod` names every method the core knows, spelt as serde spells it.
+    #[test]
+    fn the_method_union_is_the_core_methods() {
+        let union = TS
+            .split_once("export type UploadMethod =")
+            .and_then(|(_, rest)| rest.split_once(';'))
+            .map(|(u, _)| u)
+            .unwrap_or_default();
+        let ts: Vec<&str> = union
+            .split('|')
+            .map(|m| m.trim().trim_matches('"'))
+            .collect();
+        let core: Vec<String> = (Method::ALL.iter())
+            .map(|m| serde_json::to_value(m).unwrap_or_default())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(ts, core);
     }
 }

@@ -57,6 +57,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("announce_failed", "{name} failed: {reason}"),
     ("announce_all_done", "All uploads are finished."),
     ("method_s3", "S3"),
+    ("method_direct", "Direct"),
     ("method_form", "Form"),
     ("method_resumable", "Resumable"),
     ("method_multipart", "Multipart"),

@@ -200,6 +200,9 @@ mod tests {
         o.set_attribute("resources", Some("video,thumbnail,track"));
         assert_eq!(o.method, Some(Method::Multipart));
         assert_eq!(o.methods, vec![Method::S3, Method::Form]);
+        o.set_attribute("methods", Some("direct,multipart"));
+        assert_eq!(o.methods, vec![Method::Direct, Method::Multipart]);
+        o.set_attribute("methods", Some("s3,form"));
         assert_eq!(o.parallel_files, 2);
         assert_eq!(o.resources.len(), 3);
         o.set_attribute("method", Some("auto"));

@@ -31,12 +31,12 @@ async function uploadThrough(page, url, method, data) {
   return { id, workers };
 }
 
-for (const method of ["s3", "form", "resumable", "multipart"]) {
+for (const method of ["s3", "direct", "form", "resumable", "multipart"]) {
   test(`vite app: ${method} upload through the installed package`, async ({ page }) => {
     const size = method === "multipart" ? 6 * MIB + 99 : 1_200_000;
     const { workers } = await uploadThrough(page, VITE, method, bytes(size, 300 + size % 97));
-    // The MD5 worker embedded by the package started (s3 and multipart verify ETags with it).
-    if (method === "s3" || method === "multipart") expect(workers.length).toBeGreaterThan(0);
+    // The MD5 worker embedded by the package started (s3, direct and multipart verify ETags).
+    if (["s3", "direct", "multipart"].includes(method)) expect(workers.length).toBeGreaterThan(0);
   });
 }
 
@@ -53,7 +53,7 @@ test("vite app: the bundle carries the wasm as a hashed asset served as applicat
 
 // The CMS page: plain HTML, one module script from the installed package, the <jw-upload>
 // element (its own wasm build with the widget), served with the backend's strict CSP.
-for (const [method, size] of [["resumable", 2 * MIB + 5], ["multipart", 5 * MIB + 1234], ["s3", 800_000]]) {
+for (const [method, size] of [["resumable", 2 * MIB + 5], ["multipart", 5 * MIB + 1234], ["s3", 800_000], ["direct", 900_000]]) {
   test(`cms page: the <jw-upload> element from the package uploads by ${method}`, async ({ page }) => {
     await page.goto(CMS + "/");
     const w = new Widget(page);

@@ -70,10 +70,10 @@ test.describe("large files", () => {
 
 test("load: 20 files at once, mixed methods and sizes, all complete and verified", async ({ rel, sim }) => {
   test.setTimeout(300_000);
-  const methods = ["s3", "form", "resumable", "multipart"];
+  const methods = ["s3", "direct", "form", "resumable", "multipart"];
   const files = [];
   for (let k = 0; k < 20; k++) {
-    const method = methods[k % 4];
+    const method = methods[k % methods.length];
     const size = method === "multipart" ? 5 * MIB + 1000 * k + 1 : 100_000 + 150_000 * k;
     files.push({ method, data: bytes(size, 600 + k), name: `clip-${k}.mp4` });
   }

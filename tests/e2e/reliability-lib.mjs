@@ -246,19 +246,22 @@ export function bodyBytes(log) {
 /** Per method: the file size, the simulator's fault target for its bodies, uploader options. */
 export const METHODS = {
   s3: { size: 1_500_000, target: "s3", options: {} },
+  // v2 direct: one PUT to the create reply's upload_link, served by the simulator's S3 handler
+  // (so the same fault target and the same faults as s3).
+  direct: { size: 1_500_000, target: "s3", options: {} },
   form: { size: 1_200_000, target: "form", options: {} },
   resumable: { size: 9 * MIB + 321, target: "resumable", options: {} },
   multipart: { size: 11 * MIB + 17, target: "part", options: { partSize: 5 * MIB, parallel: 2 } },
 };
 
 /** Largest single body request of a method (for byte budgets). */
-const LARGEST = { s3: Infinity, form: Infinity, resumable: 64 * MIB, multipart: 5 * MIB };
+const LARGEST = { s3: Infinity, direct: Infinity, form: Infinity, resumable: 64 * MIB, multipart: 5 * MIB };
 
 /**
  * The request budget: body requests that did not succeed are at most `extra` (the faults the
  * test injected, each allowed to cost one more request), and the bytes the simulator read for
  * bodies are at most the file once plus what those extra requests carried (each at most one
- * request's worth, the whole file for s3 and form).
+ * request's worth, the whole file for s3, direct and form).
  */
 export function expectWithinBudget(log, method, size, extra) {
   const target = METHODS[method].target;

@@ -19,7 +19,7 @@ test("soak: uploads under 10 % random faults all complete intact", async ({ rel,
     { target: "any", probability: 0.02, fault: { kind: "lose_reply" } },
     { target: "any", probability: 0.01, fault: { kind: "stall", after_bytes: 100000, ms: 20000 } },
   ], 2026);
-  const methods = ["s3", "form", "resumable", "multipart"];
+  const methods = ["s3", "direct", "form", "resumable", "multipart"];
   const sizes = [50_000, 700_000, 3 * MIB + 7, 6 * MIB + 11, 11 * MIB + 3];
   let done = 0;
   const started = Date.now();
@@ -27,7 +27,7 @@ test("soak: uploads under 10 % random faults all complete intact", async ({ rel,
     const files = [];
     for (let k = 0; k < AT_ONCE && batch * AT_ONCE + k < UPLOADS; k++) {
       const n = batch * AT_ONCE + k;
-      const method = methods[n % 4];
+      const method = methods[n % methods.length];
       const size = method === "multipart" ? Math.max(sizes[n % 5], 5 * MIB + 1) : sizes[n % 5];
       files.push({ method, data: bytes(size, 9000 + n), name: `soak-${n}.mp4` });
     }

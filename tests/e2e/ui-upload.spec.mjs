@@ -3,8 +3,8 @@
 import { test, expect, sim, md5, DEMO } from "./fixtures.mjs";
 import { Widget, file } from "./ui-widget.mjs";
 
-for (const [method, size] of [["s3", 1_500_000], ["form", 1_200_000], ["resumable", 2_500_000],
-  ["multipart", 11_000_000]]) {
+for (const [method, size] of [["s3", 1_500_000], ["direct", 1_400_000], ["form", 1_200_000],
+  ["resumable", 2_500_000], ["multipart", 11_000_000]]) {
   test(`a ${method} upload chosen in the picker reaches ready, MD5 intact`, async ({ page }) => {
     const w = await Widget.open(page);
     await w.useMethod(method);

@@ -5,6 +5,7 @@ import type {
   PendingUpload,
   ProgressDetail,
   UploadErrorFields,
+  UploadMethod,
   UploadResult,
   UploaderOptions,
 } from "../../target/ts-check/jw-upload.js";
@@ -53,6 +54,15 @@ export async function continuePending(up: Uploader): Promise<number> {
     }
   }
   return pending.length;
+}
+
+export async function uploadDirect(file: File): Promise<UploadMethod> {
+  // A backend holding only a v2 secret: `configEndpoint` tells `auto` it mints direct and
+  // multipart; `direct` can also be asked for by name.
+  const up = new Uploader({ endpoint: "/api/uploads", configEndpoint: "/api/config" });
+  const method: UploadMethod = "direct";
+  const result = await up.upload(file, { method });
+  return result.method;
 }
 
 export function importOne(up: Uploader): Promise<UploadResult> {

@@ -37,7 +37,7 @@ async function expectQuiet(ms = 1500) {
 }
 
 const CASES = [
-  ["s3", "video/mp4"], ["s3", ""], ["form", "video/mp4"], ["form", ""],
+  ["s3", "video/mp4"], ["s3", ""], ["direct", "video/mp4"], ["direct", ""], ["form", "video/mp4"], ["form", ""],
   ["resumable", "video/mp4"], ["multipart", "video/mp4"], ["multipart", ""],
   ["auto", "video/mp4"], ["auto", ""],
 ];

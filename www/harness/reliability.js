@@ -13,8 +13,10 @@ const TAMPER = {
   session: (reply, t) => ({ ...reply, session_id: t.session }),
   // Multipart: an upload id the platform never issued.
   uploadId: (reply, t) => ({ ...reply, upload_id: t.uploadId }),
-  // Every v1 method: the link points at another host (`t.address`, host:port).
-  address: (reply, t) => ({ ...reply, link: { ...reply.link, address: t.address } }),
+  // Every v1 method and v2 direct: the link points at another host (`t.address`, host:port).
+  address: (reply, t) => (reply.upload_link
+    ? { ...reply, upload_link: reply.upload_link.replace(/^(https?:\/\/)[^/]+/, `$1${t.address}`) }
+    : { ...reply, link: { ...reply.link, address: t.address } }),
   // Records the reply (the session id of an upload, for a later test step).
   keep: (reply) => { window.lastReply = reply; return reply; },
 };

@@ -54,6 +54,7 @@ fn print_help() {
          cargo xtask npm     build the npm package in pkg/ (release wasm, JS glue, .d.ts, package.json, README)\n\
          cargo xtask soak    long runs, not in CI: a 25 GiB file, a soak of uploads under 10 % faults\n\
          \n\
+         demo options: --port N (the page's port, 4000), --v2-only (a backend holding only the v2 secret)\n\
          test options: --only native|clients|wasm|e2e|browsers|pkg, and after `--` arguments for Playwright\n\
          (for browsers: test-name patterns; JW_ENGINES=firefox or webkit runs one engine)"
     );
@@ -277,23 +278,36 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
         .and_then(|i| args.get(i + 1))
         .map(String::as_str)
         .unwrap_or("4000");
+    // `--v2-only`: the backend holds only the v2 secret (direct, multipart, fetch, status).
+    let v2_only = args.iter().any(|a| a == "--v2-only");
+    let extra: &[(&str, &str)] = if v2_only {
+        &[("JW_BACKEND_API_VERSIONS", "v2")]
+    } else {
+        &[]
+    };
     setup::all(root)?;
     build_demo(root, &root.join("www/dist"))?;
     procs::build_services(root, true, "")?;
     let data = root.join(".sim-data");
     let sim = Service::start_sim_release(root, &data, "127.0.0.1:4010")?;
-    let backend = Service::start_backend(
+    let backend = Service::start_backend_with(
         root,
         "release",
         &format!("127.0.0.1:{port}"),
         &sim.url(),
         &root.join("www/dist"),
         "",
+        extra,
     )?;
     println!(
-        "\n  jw-upload demo:  {}/\n  simulator:       {} (credentials: see README)\n\n  Ctrl-C stops everything.\n",
+        "\n  jw-upload demo:  {}/\n  simulator:       {} (credentials: see README){}\n\n  Ctrl-C stops everything.\n",
         backend.url(),
-        sim.url()
+        sim.url(),
+        if v2_only {
+            "\n  backend:         v2 secret only (direct, multipart, fetch)"
+        } else {
+            ""
+        }
     );
     backend.wait();
     drop(sim);

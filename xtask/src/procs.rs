@@ -93,6 +93,20 @@ impl Service {
         static_dir: &Path,
         origins: &str,
     ) -> Result<Service, String> {
+        Self::start_backend_with(root, profile, listen, api_base, static_dir, origins, &[])
+    }
+
+    /// [`Service::start_backend`] with `extra` environment variables set after the defaults
+    /// (e.g. `JW_BACKEND_API_VERSIONS=v2` for a backend holding only the v2 secret).
+    pub fn start_backend_with(
+        root: &Path,
+        profile: &str,
+        listen: &str,
+        api_base: &str,
+        static_dir: &Path,
+        origins: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Service, String> {
         let static_dir = static_dir.display().to_string();
         let public_origin = format!("http://{listen}");
         let env = [
@@ -113,6 +127,7 @@ impl Service {
         let child = Command::new(&bin)
             .current_dir(root)
             .envs(env)
+            .envs(extra.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;

@@ -211,8 +211,12 @@ impl Config {
 
     /// Reads the configuration through `lookup` (a variable name to its value).
     ///
-    /// `JW_SITE_ID`, `JW_API_KEY`, `JW_API_SECRET` and `JW_V2_SECRET` are required, except when
-    /// `JW_API_BASE` is a loopback URL (the simulator): then the simulator's defaults fill in.
+    /// `JW_SITE_ID` is required, and the credentials of at least one API generation: the v2
+    /// secret `JW_V2_SECRET` (direct, multipart, fetch, status) and/or the v1 pair `JW_API_KEY` +
+    /// `JW_API_SECRET` (s3, form, resumable, thumbnails, tracks). `JW_BACKEND_API_VERSIONS`
+    /// (`v1`, `v2` or `v1,v2`) names the generations to use; by default, those whose variables
+    /// are set. When `JW_API_BASE` is a loopback URL (the simulator), the simulator's defaults
+    /// fill in what is not set, for both generations unless `JW_BACKEND_API_VERSIONS` says.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |name: &str| {
             lookup(name)
@@ -231,6 +235,40 @@ impl Config {
                     .map(|(_, v)| (*v).to_owned())
                     .ok_or(ConfigError::Missing(name)),
                 None => Err(ConfigError::Missing(name)),
+            }
+        };
+        let versions = match get("JW_BACKEND_API_VERSIONS") {
+            None => None,
+            Some(v) => {
+                let named = list(Some(v.to_ascii_lowercase()));
+                if named.is_empty() || named.iter().any(|g| g != "v1" && g != "v2") {
+                    return Err(ConfigError::Invalid {
+                        var: "JW_BACKEND_API_VERSIONS",
+                        reason: format!("{v:?} is not a list of v1 and v2"),
+                    });
+                }
+                Some((
+                    named.iter().any(|g| g == "v1"),
+                    named.iter().any(|g| g == "v2"),
+                ))
+            }
+        };
+        let (use_v1, use_v2) = versions.unwrap_or_else(|| {
+            let any = |names: &[&str]| names.iter().any(|n| get(n).is_some());
+            let v1 = any(&["JW_API_KEY", "JW_API_SECRET"]);
+            let v2 = any(&["JW_V2_SECRET"]);
+            // The simulator: both, filled in; the real API: what is set (v2 asked for if none).
+            if loopback {
+                (true, true)
+            } else {
+                (v1, v2 || !v1)
+            }
+        });
+        let for_version = |on: bool, name: &'static str| -> Result<String, ConfigError> {
+            if on {
+                required(name)
+            } else {
+                Ok(String::new())
             }
         };
         let listen_text = get("JW_BACKEND_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
@@ -330,9 +368,9 @@ impl Config {
             limits,
             api_base,
             site_id: required("JW_SITE_ID")?,
-            api_key: required("JW_API_KEY")?,
-            api_secret: required("JW_API_SECRET")?,
-            v2_secret: required("JW_V2_SECRET")?,
+            api_key: for_version(use_v1, "JW_API_KEY")?,
+            api_secret: for_version(use_v1, "JW_API_SECRET")?,
+            v2_secret: for_version(use_v2, "JW_V2_SECRET")?,
             listen,
             static_dir,
             allowed_origins,
@@ -350,6 +388,34 @@ impl Config {
     /// Whether the public origin is https (cookies then get `Secure` and `__Host-`).
     pub fn is_https(&self) -> bool {
         self.origin().starts_with("https://")
+    }
+
+    /// Whether the v1 key and secret are configured (s3, form, resumable, other resources).
+    pub fn has_v1(&self) -> bool {
+        !self.api_key.is_empty() && !self.api_secret.is_empty()
+    }
+
+    /// Whether the v2 secret is configured (direct, multipart, fetch, status).
+    pub fn has_v2(&self) -> bool {
+        !self.v2_secret.is_empty()
+    }
+
+    /// The upload methods this backend can mint, in the core's order: v1 `s3`, `form`,
+    /// `resumable` with the v1 pair; v2 `direct`, `multipart` with the v2 secret, and `fetch`
+    /// when fetch hosts are also configured.
+    pub fn methods(&self) -> Vec<jw_upload_core::Method> {
+        use jw_upload_core::Method;
+        let mut m = Vec::new();
+        if self.has_v1() {
+            m.extend([Method::S3, Method::Form, Method::Resumable]);
+        }
+        if self.has_v2() {
+            m.extend([Method::Direct, Method::Multipart]);
+            if !self.fetch_hosts.is_empty() {
+                m.push(Method::Fetch);
+            }
+        }
+        m
     }
 
     /// Whether the platform is on this machine (the simulator).

@@ -34,4 +34,4 @@ pub use policy::{Action, Ask, MintedHere, Policy, OWNER_COOKIE_PREFIX};
 pub use routes::{app, content_security_policy, Backend};
 pub use server::{serve, spawn, spawn_router, BackendServer};
 pub use sign::{canonical_query, pct_encode, sign_v1};
-pub use upload::{plan as plan_upload, plan_request, Planned, PlatformCall, Rules};
+pub use upload::{plan as plan_upload, plan_request, Apis, Planned, PlatformCall, Rules};

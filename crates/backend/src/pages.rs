@@ -39,16 +39,21 @@ pub struct PagesState {
     pub api_base: String,
     /// Whether the platform is the loopback simulator (the demo shows its trouble controls).
     pub simulator: bool,
+    /// The upload methods this backend can mint (`Config::methods`).
+    pub methods: Vec<jw_upload_core::Method>,
     /// The static pages' Content-Security-Policy, also sent with these pages.
     pub csp: String,
     /// The API's state: public origin, key, rate limit.
     pub(crate) app: Arc<AppState>,
 }
 
-/// `GET /api/config` → `{"upload_api_base": JW_API_BASE, "simulator": bool}`.
+/// `GET /api/config` → `{"upload_api_base": JW_API_BASE, "methods": [...], "simulator": bool}`:
+/// where the browser sends multipart calls, and the methods this backend can mint (those of
+/// the API generations it holds credentials for), which `method: "auto"` chooses among.
 pub fn config_json(state: &PagesState) -> Response {
     Json(serde_json::json!({
         "upload_api_base": state.api_base,
+        "methods": state.methods,
         "simulator": state.simulator,
     }))
     .into_response()
@@ -158,6 +163,14 @@ pub async fn upload_form(
     parts: &Parts,
     query: &[(String, String)],
 ) -> Response {
+    if !state.methods.contains(&jw_upload_core::Method::Form) {
+        return notice(
+            state,
+            StatusCode::FORBIDDEN,
+            "The no-JavaScript form upload needs the platform's v1 credentials, which this \
+             server does not hold.",
+        );
+    }
     let cross_site = parts
         .headers
         .get("sec-fetch-site")

@@ -154,6 +154,10 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
             metadata: config.metadata.clone(),
             account_uploads: config.account_uploads,
             fetch: !config.fetch_hosts.is_empty(),
+            apis: upload::Apis {
+                v1: config.has_v1(),
+                v2: config.has_v2(),
+            },
         },
         fetch_hosts: config.fetch_hosts.clone(),
         limit: RateLimit::new(config.rate_limit_per_minute),
@@ -163,6 +167,7 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
         platform: Platform::new(&config),
         api_base: config.api_base.trim_end_matches('/').to_owned(),
         simulator: config.uses_loopback_platform(),
+        methods: config.methods(),
         csp: content_security_policy(&config),
         app: state.clone(),
     });
@@ -476,6 +481,12 @@ async fn get_media(
     }
     if let Err(e) = state.authorize(&parts, Action::Status, Some(&id), Resource::Video) {
         return e.into_response();
+    }
+    if !state.rules.apis.v2 {
+        return ApiError::forbidden_kind(
+            "following processing needs the v2 secret, which this backend does not hold",
+        )
+        .into_response();
     }
     state.platform.v2_media(&id).await.into_response()
 }

@@ -26,6 +26,23 @@ pub struct Rules {
     pub account_uploads: bool,
     /// Whether fetch uploads are on.
     pub fetch: bool,
+    /// Which API generations the backend holds credentials for.
+    pub apis: Apis,
+}
+
+/// The API generations a backend holds credentials for (both by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Apis {
+    /// The v1 key and secret: s3, form, resumable, thumbnails, tracks, images, skins.
+    pub v1: bool,
+    /// The v2 secret: direct, multipart, fetch.
+    pub v2: bool,
+}
+
+impl Default for Apis {
+    fn default() -> Self {
+        Apis { v1: true, v2: true }
+    }
 }
 
 /// The platform call an upload request maps to.
@@ -100,7 +117,7 @@ fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError>
         (Some(m), _) => m,
         (None, Resource::Video) => {
             return Err(ApiError::bad_request(
-                "method is required: one of s3, form, resumable, multipart, fetch",
+                "method is required: one of s3, form, resumable, direct, multipart, fetch",
             ))
         }
         (None, _) => Method::Form,
@@ -110,6 +127,16 @@ fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError>
             "thumbnails, tracks, images and skins are uploaded with method form",
         ));
     }
+    let (needs, held) = match method.is_v2() {
+        true => ("the v2 secret", rules.apis.v2),
+        false => ("the v1 API key and secret", rules.apis.v1),
+    };
+    if !held {
+        return Err(ApiError::forbidden_kind(format!(
+            "method {method} needs {needs}, which this backend does not hold (GET /api/config \
+             lists the methods it can mint)"
+        )));
+    }
     if method == Method::Fetch && !rules.fetch {
         return Err(ApiError::forbidden_kind(
             "fetch uploads are not enabled on this backend",
@@ -117,10 +144,10 @@ fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError>
     }
     let file = file_info(req, method)?;
     if let Some(size) = file.as_ref().map(|f| f.size) {
-        if method == Method::S3 && size >= S3_MAX_BYTES {
-            return Err(ApiError::bad_request(
-                "file.size is at or over the 5 GB limit of s3 uploads: use multipart or resumable",
-            ));
+        if matches!(method, Method::S3 | Method::Direct) && size >= S3_MAX_BYTES {
+            return Err(ApiError::bad_request(format!(
+                "file.size is at or over the 5 GB limit of {method} uploads: use multipart or resumable"
+            )));
         }
         if size > MAX_BYTES {
             return Err(ApiError::bad_request(
@@ -174,11 +201,12 @@ fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError>
         download_url: download_url.clone(),
     };
     match method {
-        Method::Multipart | Method::Fetch => {
+        Method::Direct | Method::Multipart | Method::Fetch => {
             if renew.is_some() {
                 return Err(ApiError::bad_request(
                     "media_id (renewal) is for s3, form and resumable; multipart links are \
-                     renewed by listing the parts again with the upload token",
+                     renewed by listing the parts again with the upload token, and a direct \
+                     link by a new create",
                 ));
             }
             let mut metadata = metadata::v2_metadata(&metadata, &rules.metadata)?;
@@ -188,7 +216,12 @@ fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError>
                     serde_json::json!({"method": "fetch", "download_url": url}),
                     Action::Fetch,
                 ),
-                None => (serde_json::json!({"method": "multipart"}), Action::Create),
+                // No `mime_type`: the PUT to a direct link then carries no Content-Type, as
+                // the core sends it (docs/platform-contract.md, "direct").
+                None => (
+                    serde_json::json!({"method": method.as_str()}),
+                    Action::Create,
+                ),
             };
             let body = serde_json::json!({"upload": upload, "metadata": metadata});
             Ok(planned(PlatformCall::V2Create { body }, action, None))

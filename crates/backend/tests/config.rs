@@ -33,8 +33,26 @@ fn defaults_are_the_real_api_and_port_4000() {
 
 #[test]
 fn secrets_are_required_for_the_real_api() {
+    // One generation is enough: v1 alone mints s3, form, resumable; v2 alone direct, multipart.
+    let v1 = load(&FULL[..3]).unwrap();
+    assert!(v1.has_v1() && !v1.has_v2());
     assert_eq!(
-        load(&FULL[..3]).unwrap_err(),
+        v1.methods().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        ["s3", "form", "resumable"]
+    );
+    let v2 = load(&[FULL[0], FULL[3]]).unwrap();
+    assert!(!v2.has_v1() && v2.has_v2());
+    assert_eq!(
+        v2.methods().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        ["direct", "multipart"]
+    );
+    // Half a v1 pair, or no credentials at all, is refused.
+    assert_eq!(
+        load(&FULL[..2]).unwrap_err(),
+        ConfigError::Missing("JW_API_SECRET")
+    );
+    assert_eq!(
+        load(&FULL[..1]).unwrap_err(),
         ConfigError::Missing("JW_V2_SECRET")
     );
     assert_eq!(load(&[]).unwrap_err(), ConfigError::Missing("JW_SITE_ID"));
@@ -60,6 +78,46 @@ fn a_loopback_api_base_falls_back_to_the_simulator_credentials() {
     ])
     .unwrap();
     assert_eq!(c.api_secret, "mine");
+}
+
+#[test]
+fn api_versions_choose_the_generations() {
+    // The simulator holding only a v2 secret, as `cargo xtask demo --v2-only` runs it.
+    let c = load(&[
+        ("JW_API_BASE", "http://127.0.0.1:4010"),
+        ("JW_BACKEND_API_VERSIONS", "v2"),
+    ])
+    .unwrap();
+    assert_eq!((c.api_key.as_str(), c.api_secret.as_str()), ("", ""));
+    assert_eq!(c.v2_secret, "sim-v2-secret");
+    let c = load(&[
+        ("JW_API_BASE", "http://127.0.0.1:4010"),
+        ("JW_BACKEND_API_VERSIONS", "V1"),
+    ])
+    .unwrap();
+    assert!(c.has_v1() && !c.has_v2());
+    // Listed for the real API: its variables are required.
+    let mut vars = FULL[..3].to_vec();
+    vars.push(("JW_BACKEND_API_VERSIONS", "v1,v2"));
+    assert_eq!(
+        load(&vars).unwrap_err(),
+        ConfigError::Missing("JW_V2_SECRET")
+    );
+    // The secrets of a generation not listed are not used.
+    let mut vars = FULL.to_vec();
+    vars.push(("JW_BACKEND_API_VERSIONS", "v2"));
+    assert!(!load(&vars).unwrap().has_v1());
+    for bad in ["v3", ",", "v1 v4"] {
+        let mut vars = FULL.to_vec();
+        vars.push(("JW_BACKEND_API_VERSIONS", bad));
+        assert!(matches!(
+            load(&vars).unwrap_err(),
+            ConfigError::Invalid {
+                var: "JW_BACKEND_API_VERSIONS",
+                ..
+            }
+        ));
+    }
 }
 
 #[test]

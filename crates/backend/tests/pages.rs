@@ -40,7 +40,9 @@ async fn config_names_the_upload_api_base() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(
         v,
-        json!({ "upload_api_base": sim.url(), "simulator": true })
+        json!({ "upload_api_base": sim.url(),
+                "methods": ["s3", "form", "resumable", "direct", "multipart"],
+                "simulator": true })
     );
 }
 

@@ -579,3 +579,119 @@ async fn a_failed_media_status_is_relayed_with_its_error_message() {
     }
     panic!("an empty upload never failed");
 }
+
+/// A backend holding only the v2 secret (no v1 key or secret), fetch from loopback on.
+async fn env_v2_only() -> Env {
+    let (sim, sim_cfg, dir) = start_sim(|_| {}).await;
+    let backend = spawn(Config {
+        api_key: String::new(),
+        api_secret: String::new(),
+        fetch_hosts: vec!["127.0.0.1".into()],
+        rate_limit_per_minute: 0,
+        ..sim_config(sim.url(), &sim_cfg)
+    })
+    .await
+    .unwrap();
+    let browser = Browser::new(&backend).await;
+    Env {
+        sim,
+        backend,
+        browser,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn direct_upload_minted_by_the_backend_lands() {
+    let env = env().await;
+    let reply = env
+        .mint(json!({"method":"direct","file":{"name":"d.mp4","size":3000,"type":"video/mp4"}}))
+        .await;
+    let id = reply["id"].as_str().unwrap().to_owned();
+    let link = reply["upload_link"].as_str().unwrap().to_owned();
+    assert!(reply.get("upload_token").is_none(), "{reply}");
+    let data = bytes(3000, 9);
+    // No mime_type was sent, so the PUT carries no Content-Type (one would be refused).
+    let refused = env
+        .http
+        .put(&link)
+        .header("content-type", "video/mp4")
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let res = env.put(&link, data.clone()).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", md5_hex(&data))
+    );
+    assert_eq!(env.stored(&id).await["md5"], md5_hex(&data));
+    env.wait_ready(&id).await;
+    env.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_v2_only_backend_serves_direct_multipart_fetch_and_status() {
+    let env = env_v2_only().await;
+    let config = json_of(env.http.get(format!("{}/api/config", env.backend.url()))).await;
+    assert_eq!(config["methods"], json!(["direct", "multipart", "fetch"]));
+    assert_eq!(config["upload_api_base"], json!(env.sim.url()));
+    // The v1 methods are refused before the platform is asked.
+    for m in ["s3", "form", "resumable"] {
+        let (status, _, body) = env
+            .browser
+            .upload(&json!({"method": m, "file":{"name":"a.mp4","size":10}}))
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (403, Some("not_enabled")),
+            "{m}: {body}"
+        );
+    }
+    assert!(sim_log_has_no_v1(&env.sim.url()).await);
+    let reply = env
+        .mint(json!({"method":"direct","file":{"name":"v2.mp4","size":4000}}))
+        .await;
+    let id = reply["id"].as_str().unwrap().to_owned();
+    let data = bytes(4000, 3);
+    let link = reply["upload_link"].as_str().unwrap().to_owned();
+    assert_eq!(env.put(&link, data.clone()).await.status(), 200);
+    assert_eq!(env.stored(&id).await["md5"], md5_hex(&data));
+    env.wait_ready(&id).await;
+    let reply = env
+        .mint(json!({"method":"multipart","file":{"name":"m.mp4","size":6_000_000}}))
+        .await;
+    assert!(reply["upload_token"].is_string(), "{reply}");
+    // Fetch: the platform pulls a URL, and the status relay follows it to ready.
+    let fetched = bytes(10_000, 7);
+    let served = fetched.clone();
+    let origin = axum::Router::new().route(
+        "/f.mp4",
+        axum::routing::get(move || {
+            let d = served.clone();
+            async move { d }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, origin).await.unwrap() });
+    let reply = env
+        .mint(json!({"method":"fetch","download_url":format!("http://{origin_addr}/f.mp4")}))
+        .await;
+    let id = reply["id"].as_str().unwrap().to_owned();
+    env.wait_ready(&id).await;
+    assert_eq!(env.stored(&id).await["md5"], md5_hex(&fetched));
+    assert!(
+        sim_log_has_no_v1(&env.sim.url()).await,
+        "nothing went to v1"
+    );
+    env.shutdown().await;
+}
+
+async fn sim_log_has_no_v1(sim_url: &str) -> bool {
+    let log = common::sim_log(sim_url).await;
+    !log.iter().any(|e| e.to_string().contains("/v1/"))
+}

@@ -1,7 +1,7 @@
 //! POST /api/uploads input: what each request maps to, and the 4xx for bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jw_upload_backend::{plan_upload, MetadataRules, PlatformCall, Rules};
+use jw_upload_backend::{plan_upload, Apis, MetadataRules, PlatformCall, Rules};
 use serde_json::{json, Value};
 
 /// Everything optional on: image and skin, fetch.
@@ -10,6 +10,7 @@ fn open() -> Rules {
         metadata: MetadataRules::default(),
         account_uploads: true,
         fetch: true,
+        ..Rules::default()
     }
 }
 
@@ -212,6 +213,65 @@ fn size_limits_follow_the_docs() {
     assert!(refused(json!({"method":"s3","file":{"name":"a","size":five_gib}})).contains("5 GB"));
     plan(json!({"method":"multipart","file":{"name":"a","size":five_gib * 5}}));
     refused(json!({"method":"multipart","file":{"name":"a","size":five_gib * 5 + 1}}));
+    // direct is one S3 PUT as well: the same limit.
+    plan(json!({"method":"direct","file":{"name":"a","size":five_gib - 1}}));
+    let msg = refused(json!({"method":"direct","file":{"name":"a","size":five_gib}}));
+    assert!(msg.contains("5 GB limit of direct"), "{msg}");
+}
+
+#[test]
+fn direct_is_a_v2_media_create_without_mime_type() {
+    let body = match plan(json!({"method":"direct",
+        "file":{"name":"a.mp4","size":5,"type":"video/mp4"},"metadata":{"title":"D"}}))
+    {
+        PlatformCall::V2Create { body } => body,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        body,
+        json!({"upload":{"method":"direct"},"metadata":{"title":"D"}})
+    );
+    // A direct link is renewed by a new create, never by naming the media.
+    let msg = refused(json!({"method":"direct","file":file(),"media_id":"k1"}));
+    assert!(msg.contains("direct link by a new create"), "{msg}");
+}
+
+#[test]
+fn each_method_needs_its_generation_credentials() {
+    let only = |v1: bool, v2: bool| Rules {
+        apis: Apis { v1, v2 },
+        ..open()
+    };
+    let forbidden = |body: Value, rules: &Rules| {
+        let e = plan_upload(body.to_string().as_bytes(), rules)
+            .err()
+            .unwrap_or_else(|| panic!("{body} was accepted"));
+        assert_eq!((e.status.as_u16(), e.code), (403, "not_enabled"), "{body}");
+        e.message
+    };
+    let v2_only = only(false, true);
+    for m in ["direct", "multipart"] {
+        let body = json!({"method": m, "file": file()});
+        assert!(
+            plan_upload(body.to_string().as_bytes(), &v2_only).is_ok(),
+            "{m}"
+        );
+        let msg = forbidden(body, &only(true, false));
+        assert!(msg.contains("needs the v2 secret"), "{msg}");
+    }
+    let fetch = json!({"method":"fetch","download_url":"https://cdn.example/a.mp4"});
+    assert!(plan_upload(fetch.to_string().as_bytes(), &v2_only).is_ok());
+    forbidden(fetch, &only(true, false));
+    for m in ["s3", "form", "resumable"] {
+        let body = json!({"method": m, "file": file()});
+        assert!(plan_upload(body.to_string().as_bytes(), &only(true, false)).is_ok());
+        let msg = forbidden(body, &v2_only);
+        assert!(msg.contains("needs the v1 API key and secret"), "{msg}");
+    }
+    forbidden(
+        json!({"resource":"thumbnail","video_key":"k1","file":file()}),
+        &v2_only,
+    );
 }
 
 #[test]

@@ -55,6 +55,9 @@ pub struct Config {
     pub content_type: String,
     /// Method asked for; `None` picks by the docs' preference.
     pub method: Option<Method>,
+    /// The methods the customer's backend can mint (its `/api/config`); `None`: not known.
+    /// `auto` chooses among them, and a method outside them is refused before any request.
+    pub available_methods: Option<Vec<Method>>,
     /// What is uploaded.
     pub resource: Resource,
     /// For fetch uploads: the URL the platform fetches.
@@ -116,6 +119,7 @@ impl Config {
                 ct
             },
             method: None,
+            available_methods: None,
             resource: Resource::Video,
             download_url: None,
             upload_api_base: DEFAULT_API_BASE.into(),

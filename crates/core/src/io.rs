@@ -83,6 +83,8 @@ impl Body {
 pub enum RequestKind {
     /// s3: the single PUT of the whole file.
     S3Put,
+    /// direct (v2): the single PUT of the whole file to the `upload_link`.
+    DirectPut,
     /// form: the single multipart/form-data POST.
     FormPost,
     /// resumable: one chunk.

@@ -1,5 +1,5 @@
 //! jw-upload-core: the sans-IO upload engine for the JW Platform (s3, form, resumable,
-//! multipart and fetch uploads).
+//! direct, multipart and fetch uploads).
 //!
 //! The engine decides everything and performs nothing: no clock, no I/O, no file bytes. A
 //! driver (the browser layer, or a test harness) performs the [`Request`]s it hands out and
@@ -58,12 +58,16 @@
 //! Every method starts with `Task::Credentials { id, method, media_id: None }`: the driver asks
 //! the customer's backend (`POST /api/uploads` with the method) and passes the platform reply
 //! it relays, unchanged, to `handle_response(id, ..)`. When a token or link expires mid-upload the
-//! engine asks again with `media_id: Some(..)` (a renewal: `videos/update`), then goes on
-//! without re-sending finished work. A refused renewal fails with `credentials_expired`.
+//! engine asks again with `media_id: Some(..)` (a renewal: `videos/update`; for direct
+//! `media_id: None`, a new create), then goes on without re-sending finished work. A link or
+//! token refused with 401 or 403 counts as expired whatever its code or message says. A
+//! refused renewal fails with `credentials_expired`.
 //! - **fetch** (`Config::fetch(url)`): the platform reply is the result; no request follows.
 //! - **s3**: one `PUT` of [`Body::Range`]`(0..size)` to the signed URL, no headers (so no
 //!   `Content-Type`). With `verify`, a `Task::Digest { range: 0..size }` asks for the file's MD5,
 //!   checked against the `ETag` (one mismatch re-sends, a second fails with `integrity`).
+//! - **direct** (v2): one `PUT` of [`Body::Range`]`(0..size)` to the create reply's top-level
+//!   `upload_link`, no headers, the `ETag` checked as for s3; resuming starts the file over.
 //! - **form**: one `POST` of [`Body::Form`] (field `file`, the whole file); the reply's `md5` and
 //!   `size` are checked like the s3 ETag. Other resources (images, skins, thumbnails, tracks) go
 //!   this way only. Do not set a redirect address in the browser: XHR would follow the 303.
@@ -75,8 +79,9 @@
 //! - **multipart**: `GET` parts pages (`Authorization: Bearer` upload token) for signed links,
 //!   `PUT`s of [`Body::Range`] parts to those links (`part_parallel` at a time, no headers),
 //!   each part's `ETag` checked against its MD5 (`Task::Digest` per part, hashed in a worker),
-//!   then `PUT .../complete`. Expired links are refreshed by listing again; a refused complete
-//!   is reconciled by listing every page. The `ETag` header must be CORS-exposed; if it is not,
+//!   then `PUT .../complete`. Expired links are refreshed by listing again; a complete refused
+//!   with any 4xx but 401/403/408/429 is reconciled by listing every page (what is missing is
+//!   sent again; nothing missing makes the refusal final). The `ETag` header must be CORS-exposed; if it is not,
 //!   the engine learns the etags from a listing before completing.
 //!
 //! With `Config::status` set, a finished upload (`Event::Finished`) is followed by `GET`s of the
@@ -91,7 +96,7 @@
 //! # Modules
 //! [`range`] byte-range sets, [`reply`] platform replies, [`link`] URL builders, [`method`]
 //! method choice, [`plan`] part plans and adaptive sizes, [`retry`] the retry policy,
-//! [`progress`] progress and speed, [`error`] typed errors. The four protocol machines live in
+//! [`progress`] progress and speed, [`error`] typed errors. The five protocol machines live in
 //! a private `protocol` module behind [`Upload`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

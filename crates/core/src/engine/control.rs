@@ -106,15 +106,24 @@ impl Upload {
                 retry_after,
                 error,
             } => self.retry(reason, retry_after, error, now),
-            Verdict::Renew => {
+            Verdict::Renew(refusal) => {
                 if self.gate.renewal(self.cfg.max_renewals) {
                     self.creds.renew();
                 } else {
-                    self.fail(UploadError::new(
-                        ErrorCode::CredentialsExpired,
-                        "The upload credentials expired and could not be renewed.",
-                        true,
-                    ));
+                    // Renewed credentials refused again and again: say what the server said.
+                    let mut e = refusal.unwrap_or_else(|| {
+                        UploadError::new(ErrorCode::CredentialsExpired, "", true)
+                    });
+                    e.code = ErrorCode::CredentialsExpired;
+                    e.retryable = true;
+                    e.message = match e.status {
+                        Some(s) => format!(
+                            "The upload credentials were refused (HTTP {s}) and {} renewals did not help.",
+                            self.cfg.max_renewals
+                        ),
+                        None => "The upload credentials expired and could not be renewed.".into(),
+                    };
+                    self.fail(e);
                 }
             }
             Verdict::Fail(e) => self.fail(e),

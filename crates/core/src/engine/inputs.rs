@@ -6,6 +6,7 @@ use super::{Flight, Upload};
 use crate::error::{ErrorCode, UploadError};
 use crate::event::{Event, RetryReason};
 use crate::io::{FailureKind, Request, RequestId, RequestKind, Response, Task};
+use crate::method::Method;
 use crate::protocol::{rejected, Outgoing};
 use crate::reply::Credentials;
 use crate::retry::is_retryable_status;
@@ -76,10 +77,13 @@ impl Upload {
         let f = Flight::new(kind, self.cfg.stall_timeout, 0, self.cfg.size, now);
         self.flights.insert(id, f);
         self.creds.asked(id);
+        // A direct link is renewed by a new create (v2 documents no call that signs a new
+        // direct link for an existing media), so its media id is not sent.
+        let renews = self.method != Method::Direct;
         self.tasks.push_back(Task::Credentials {
             id,
             method: self.method,
-            media_id: self.media_id().map(str::to_string),
+            media_id: self.media_id().filter(|_| renews).map(str::to_string),
         });
     }
 

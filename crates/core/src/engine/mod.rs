@@ -154,7 +154,13 @@ impl Upload {
     /// limits, says so (`Event::Started`) and asks for credentials (`Task::Credentials`).
     pub fn new(cfg: Config, now: Millis) -> Result<Upload, UploadError> {
         let size = (cfg.download_url.is_none()).then_some(cfg.size);
-        let method = choose(size, cfg.download_url.is_some(), cfg.method, cfg.resource)?;
+        let method = choose(
+            size,
+            cfg.download_url.is_some(),
+            cfg.method,
+            cfg.resource,
+            cfg.available_methods.as_deref(),
+        )?;
         let machine = Machine::new(method, &cfg)?;
         let mut u = Self::with_machine(cfg, method, machine);
         u.after(now);

@@ -2,12 +2,12 @@
 //! and `size` are checked against the file.
 
 use super::whole::Whole;
-use super::{fallback, Ctx, Outgoing, Phase, Verdict};
+use super::{Ctx, Outgoing, Phase, Verdict};
 use crate::error::UploadError;
 use crate::io::{Body, HttpMethod, RequestKind, Response};
 use crate::link::form_url;
 use crate::method::Method;
-use crate::reply::{Credentials, PlatformError, UploadedReply};
+use crate::reply::{Credentials, UploadedReply};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -54,10 +54,7 @@ impl Form {
                 Err(e) => Verdict::Fail(e.with_status(resp.status)),
             };
         }
-        if resp.status == 403 && PlatformError::parse(&resp.body).is_expired() {
-            return self.w.renew();
-        }
-        fallback(resp, ctx)
+        self.w.refused(resp, ctx)
     }
 
     pub fn on_digest(&mut self, _range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {

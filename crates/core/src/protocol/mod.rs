@@ -1,6 +1,7 @@
-//! The four protocol state machines behind one internal interface, and what they share: the
+//! The five protocol state machines behind one internal interface, and what they share: the
 //! context they act in, the requests they emit, and the verdicts they return to the engine.
 
+pub(crate) mod direct;
 pub(crate) mod form;
 pub(crate) mod multipart;
 pub(crate) mod resumable;
@@ -86,8 +87,9 @@ pub(crate) enum Verdict {
         retry_after: Option<Duration>,
         error: Option<UploadError>,
     },
-    /// The work went back to the queue; credentials must be renewed first.
-    Renew,
+    /// The work went back to the queue; credentials must be renewed first (the refusal that
+    /// said so, for the error when renewals run out).
+    Renew(Option<UploadError>),
     /// The upload failed.
     Fail(UploadError),
     /// All bytes are in.
@@ -122,9 +124,11 @@ pub(crate) fn rejected(resp: &Response) -> UploadError {
         .with_platform(pe.code, pe.message)
 }
 
-/// The default reading of a reply a machine has no special meaning for: retry 408/429/5xx,
-/// renew on expired credentials (401, or a platform code saying expired), fail otherwise.
-/// The caller has already put its work back in the queue for the first two.
+/// The default reading of a reply a machine has no special meaning for: retry 408/429/5xx;
+/// renew the credentials when a link or token is refused (401 or 403, whatever code or message
+/// comes with it, or another status whose code says expired), bounded by the engine's renewals
+/// in a row; fail otherwise. The caller has already put its work back in the queue for the
+/// first two.
 pub(crate) fn fallback(resp: &Response, ctx: &Ctx<'_>) -> Verdict {
     if is_retryable_status(resp.status) {
         return Verdict::Retry {
@@ -136,8 +140,8 @@ pub(crate) fn fallback(resp: &Response, ctx: &Ctx<'_>) -> Verdict {
         };
     }
     let pe = PlatformError::parse(&resp.body);
-    if resp.status == 401 || pe.is_expired() {
-        return Verdict::Renew;
+    if matches!(resp.status, 401 | 403) || pe.is_expired() {
+        return Verdict::Renew(Some(rejected(resp)));
     }
     Verdict::Fail(rejected(resp))
 }
@@ -147,6 +151,7 @@ pub(crate) fn fallback(resp: &Response, ctx: &Ctx<'_>) -> Verdict {
 pub(crate) enum Machine {
     Fetch,
     S3(s3::S3),
+    Direct(direct::Direct),
     Form(form::Form),
     Resumable(resumable::Resumable),
     Multipart(multipart::Multipart),
@@ -157,6 +162,7 @@ impl Machine {
         Ok(match method {
             Method::Fetch => Machine::Fetch,
             Method::S3 => Machine::S3(s3::S3::default()),
+            Method::Direct => Machine::Direct(direct::Direct::default()),
             Method::Form => Machine::Form(form::Form::default()),
             Method::Resumable => Machine::Resumable(resumable::Resumable::new(cfg)),
             Method::Multipart => Machine::Multipart(multipart::Multipart::new(cfg)?),
@@ -177,6 +183,7 @@ impl Machine {
                 method: Method::Fetch,
             })),
             Machine::S3(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
+            Machine::Direct(m) => m.install(creds).map(|_| Verdict::Continue),
             Machine::Form(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
             Machine::Resumable(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
             Machine::Multipart(m) => m.install(creds, ctx).map(|_| Verdict::Continue),
@@ -187,6 +194,7 @@ impl Machine {
         match self {
             Machine::Fetch => None,
             Machine::S3(m) => m.next(ctx),
+            Machine::Direct(m) => m.next(ctx),
             Machine::Form(m) => m.next(ctx),
             Machine::Resumable(m) => m.next(ctx),
             Machine::Multipart(m) => m.next(ctx),
@@ -202,6 +210,7 @@ impl Machine {
         match self {
             Machine::Fetch => Verdict::Continue,
             Machine::S3(m) => m.on_response(resp, ctx),
+            Machine::Direct(m) => m.on_response(resp, ctx),
             Machine::Form(m) => m.on_response(resp, ctx),
             Machine::Resumable(m) => m.on_response(kind, resp, ctx),
             Machine::Multipart(m) => m.on_response(kind, resp, ctx),
@@ -213,6 +222,7 @@ impl Machine {
         match self {
             Machine::Fetch => {}
             Machine::S3(m) => m.requeue(),
+            Machine::Direct(m) => m.requeue(),
             Machine::Form(m) => m.requeue(),
             Machine::Resumable(m) => m.requeue(kind, failed),
             Machine::Multipart(m) => m.requeue(kind, failed),
@@ -224,6 +234,7 @@ impl Machine {
     pub fn lost(&mut self, kind: &RequestKind, online: bool) -> bool {
         match self {
             Machine::S3(m) => m.lost(online),
+            Machine::Direct(m) => m.lost(online),
             Machine::Form(m) => m.lost(online),
             _ => {
                 self.requeue(kind, true);
@@ -236,6 +247,7 @@ impl Machine {
         match self {
             Machine::Fetch => Verdict::Continue,
             Machine::S3(m) => m.on_digest(range, ctx),
+            Machine::Direct(m) => m.on_digest(range, ctx),
             Machine::Form(m) => m.on_digest(range, ctx),
             Machine::Resumable(_) => Verdict::Continue,
             Machine::Multipart(m) => m.on_digest(range, ctx),
@@ -246,6 +258,7 @@ impl Machine {
         match self {
             Machine::Fetch | Machine::Resumable(_) => Phase::Transfer,
             Machine::S3(m) => m.phase(),
+            Machine::Direct(m) => m.phase(),
             Machine::Form(m) => m.phase(),
             Machine::Multipart(m) => m.phase(),
         }
@@ -256,6 +269,7 @@ impl Machine {
         match self {
             Machine::Fetch => Method::Fetch,
             Machine::S3(_) => Method::S3,
+            Machine::Direct(_) => Method::Direct,
             Machine::Form(_) => Method::Form,
             Machine::Resumable(_) => Method::Resumable,
             Machine::Multipart(_) => Method::Multipart,
@@ -267,6 +281,7 @@ impl Machine {
         match self {
             Machine::Fetch => {}
             Machine::S3(m) => m.restored(),
+            Machine::Direct(m) => m.restored(),
             Machine::Form(m) => m.restored(),
             Machine::Resumable(m) => m.restored(),
             Machine::Multipart(m) => m.restored(cfg)?,

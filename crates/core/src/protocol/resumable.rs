@@ -2,7 +2,7 @@
 //! reply (gaps included) says what it holds, and the engine sends what is missing. Resuming
 //! sends a first chunk from byte 0, as the docs say, and continues from the server's answer.
 
-use super::{fallback, v1_link, Ctx, Outgoing, Verdict};
+use super::{fallback, rejected, v1_link, Ctx, Outgoing, Verdict};
 use crate::config::Config;
 use crate::error::UploadError;
 use crate::event::{RetryReason, UploadResult};
@@ -250,7 +250,7 @@ impl Resumable {
                     }
                 }
             }
-            404 => Verdict::Renew,
+            404 => Verdict::Renew(Some(rejected(resp))),
             _ => fallback(resp, ctx),
         }
     }

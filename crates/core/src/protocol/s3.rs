@@ -1,12 +1,13 @@
-//! s3: one signed PUT of the whole file (under 5 GiB), no `Content-Type`; the `ETag` is the MD5.
+//! s3: one signed PUT of the whole file (under 5 GiB), no `Content-Type`; the `ETag` is the MD5;
+//! a link refused with 401/403 (any code) is renewed.
 
 use super::whole::Whole;
-use super::{fallback, rejected, Ctx, Outgoing, Phase, Verdict};
+use super::{Ctx, Outgoing, Phase, Verdict};
 use crate::error::UploadError;
 use crate::io::{Body, HttpMethod, RequestKind, Response};
 use crate::link::s3_url;
 use crate::method::Method;
-use crate::reply::{normalize_etag, Credentials, PlatformError};
+use crate::reply::{normalize_etag, Credentials};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -39,14 +40,7 @@ impl S3 {
             let etag = resp.header("ETag").map(normalize_etag);
             return self.w.stored(etag, None, Method::S3, ctx);
         }
-        let pe = PlatformError::parse(&resp.body);
-        if resp.status == 403 && pe.is_expired() {
-            return self.w.renew();
-        }
-        if resp.status == 403 {
-            return Verdict::Fail(rejected(resp));
-        }
-        fallback(resp, ctx)
+        self.w.refused(resp, ctx)
     }
 
     pub fn on_digest(&mut self, _range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {

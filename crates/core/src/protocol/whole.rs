@@ -1,9 +1,10 @@
-//! What s3 and form share: one request carrying the whole file, then the server's MD5 (ETag or
+//! What s3, direct and form share: one request carrying the whole file, then the server's MD5 (ETag or
 //! `md5` field) checked against the driver's digest; one mismatch re-sends, a second fails.
 
-use super::{v1_link, Ctx, Phase, Verdict};
+use super::{fallback, v1_link, Ctx, Phase, Verdict};
 use crate::error::UploadError;
 use crate::event::UploadResult;
+use crate::io::Response;
 use crate::method::Method;
 use crate::reply::{Credentials, Link};
 use serde::{Deserialize, Serialize};
@@ -55,10 +56,14 @@ impl Whole {
         Some(url)
     }
 
-    /// The link or token has expired: the URL is dropped and fresh credentials asked for.
-    pub fn renew(&mut self) -> Verdict {
-        self.url = None;
-        Verdict::Renew
+    /// A refused reply, read as [`fallback`] reads it (a link refused with 401 or 403, whatever
+    /// its code or message, is renewed); a renewal drops the URL first.
+    pub fn refused(&mut self, resp: &Response, ctx: &Ctx<'_>) -> Verdict {
+        let v = fallback(resp, ctx);
+        if matches!(v, Verdict::Renew(_)) {
+            self.url = None;
+        }
+        v
     }
 
     pub fn requeue(&mut self) {

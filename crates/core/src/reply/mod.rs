@@ -127,6 +127,9 @@ pub struct V2MediaReply {
     pub upload_id: Option<String>,
     /// Multipart upload bearer token.
     pub upload_token: Option<String>,
+    /// Direct upload: the pre-signed URL the whole file is PUT to.
+    #[serde(default)]
+    pub upload_link: Option<String>,
 }
 
 /// What the customer's backend hands over: the platform's create/update reply, either shape.
@@ -149,6 +152,7 @@ impl Credentials {
                 id: Option<Value>,
                 upload_id: Option<String>,
                 upload_token: Option<String>,
+                upload_link: Option<String>,
             }
             let r: Raw = serde_json::from_value(v)
                 .map_err(|e| UploadError::invalid_reply(format!("v2 media: {e}")))?;
@@ -160,6 +164,7 @@ impl Credentials {
                 id,
                 upload_id: r.upload_id,
                 upload_token: r.upload_token,
+                upload_link: r.upload_link,
             }));
         }
         let raw: RawV1 = serde_json::from_value(v)
@@ -270,6 +275,15 @@ mod tests {
             panic!()
         };
         assert_eq!(r.upload_id.as_deref(), Some("4f1b"));
+        let direct = r#"{"id":"Xa7fG2kq","type":"media","status":"created",
+        "upload_link":"https://s3.example/jw/Xa7fG2kq?X-Amz-Signature=ab"}"#;
+        let Credentials::V2(d) = Credentials::parse(direct).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            d.upload_link.as_deref(),
+            Some("https://s3.example/jw/Xa7fG2kq?X-Amz-Signature=ab")
+        );
     }
 
     #[test]

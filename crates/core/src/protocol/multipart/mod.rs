@@ -86,6 +86,14 @@ impl Tally {
 /// Most complete/reconcile rounds before giving up.
 const MAX_RECONCILES: u8 = 3;
 
+/// A refused complete being reconciled: the refusal, and whether the listing found a part the
+/// server does not hold after all.
+#[derive(Clone, Debug)]
+struct Reconcile {
+    refusal: UploadError,
+    missing: bool,
+}
+
 /// The multipart machine.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Multipart {
@@ -110,6 +118,8 @@ pub(crate) struct Multipart {
     listing: Option<u32>,
     #[serde(skip)]
     completing: bool,
+    #[serde(skip)]
+    reconciling: Option<Box<Reconcile>>,
     /// Rebuilt from `parts` whenever they are replaced (new, restored, re-cut).
     #[serde(skip)]
     tally: Tally,
@@ -148,6 +158,7 @@ impl Multipart {
             want: BTreeSet::new(),
             listing: None,
             completing: false,
+            reconciling: None,
             tally: Tally::default(),
         };
         m.retally();
@@ -224,6 +235,7 @@ impl Multipart {
         self.want.clear();
         self.listing = None;
         self.completing = false;
+        self.reconciling = None;
         self.done = false; // complete is idempotent: a finished upload completes again
         Ok(())
     }

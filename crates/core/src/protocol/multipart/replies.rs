@@ -1,7 +1,8 @@
-//! multipart replies: the parts listing, part PUTs (ETag checked against the part's MD5),
-//! complete (reconciled by listing again when refused); and the driver's digests.
+//! multipart replies: the parts listing, part PUTs (ETag checked against the part's MD5; a link
+//! refused with 401/403 listed again), complete (any 4xx but auth reconciled by listing again,
+//! the listing deciding what to send); and the driver's digests.
 
-use super::{Multipart, PartLink, PartState, MAX_RECONCILES};
+use super::{Multipart, PartLink, PartState, Reconcile, MAX_RECONCILES};
 use crate::error::UploadError;
 use crate::event::{Event, RetryReason, UploadResult};
 use crate::io::{RequestKind, Response};
@@ -9,7 +10,8 @@ use crate::link::trusted_expiry_ms;
 use crate::method::Method;
 use crate::plan::MAX_PARTS;
 use crate::protocol::{fallback, rejected, Ctx, Verdict};
-use crate::reply::{normalize_etag, PartsPage, PlatformError};
+use crate::reply::{normalize_etag, PartsPage};
+use crate::retry::is_retryable_status;
 use std::ops::Range;
 
 impl Multipart {
@@ -156,12 +158,18 @@ impl Multipart {
                 (None, PartState::Stored { .. } | PartState::Verified { .. }) => {
                     // The server does not hold it after all (a refused complete).
                     self.set(entry.id, PartState::Pending);
+                    if let Some(r) = &mut self.reconciling {
+                        r.missing = true;
+                    }
                 }
                 _ => {}
             }
         }
         ctx.progress.set_committed(self.committed());
-        self.verify_each(touched, ctx)
+        match self.verify_each(touched, ctx) {
+            Verdict::Continue => self.reconciled().unwrap_or(Verdict::Continue),
+            v => v,
+        }
     }
 
     fn on_put(&mut self, n: u32, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
@@ -184,8 +192,10 @@ impl Multipart {
             };
         }
         self.set(n, PartState::Pending);
-        if resp.status == 403 {
-            // The signed link expired (or was refused): list its page again for a fresh one.
+        if matches!(resp.status, 401 | 403) {
+            // The signed link expired or was refused (whatever the code or message says):
+            // list its page again for a fresh one; the listing also shows whether the server
+            // holds the part after all. A retry, so the attempts bound it.
             self.links.remove(&n);
             let page = self.page_of(n);
             self.listed.remove(&page);
@@ -211,18 +221,47 @@ impl Multipart {
                 method: Method::Multipart,
             });
         }
-        let pe = PlatformError::parse(&resp.body);
-        if resp.status == 400 && pe.code.as_deref() == Some("missing_parts") {
+        // A refusal other than auth (401/403: the token, renewed by `fallback`) and the
+        // retryable statuses: whatever its code says, ask the server what it holds, page by
+        // page; the listing decides (missing parts are sent again, then complete; nothing
+        // missing fails with this refusal). Bounded by MAX_RECONCILES.
+        let refused = (400..500).contains(&resp.status)
+            && !matches!(resp.status, 401 | 403)
+            && !is_retryable_status(resp.status);
+        if refused {
             self.reconciles += 1;
             if self.reconciles > MAX_RECONCILES {
                 return Verdict::Fail(rejected(resp));
             }
-            // Ask the server what it holds, page by page.
+            self.reconciling = Some(Box::new(Reconcile {
+                refusal: rejected(resp),
+                missing: false,
+            }));
             self.listed.clear();
             let pages = self.page_of(self.plan.len());
             self.want.extend(1..=pages);
             return Verdict::Continue;
         }
         fallback(resp, ctx)
+    }
+
+    /// After a listing during a reconcile: once every page is listed, nothing found missing
+    /// means the refused complete will not pass by sending parts again.
+    fn reconciled(&mut self) -> Option<Verdict> {
+        let pages = self.page_of(self.plan.len());
+        let all_listed = (1..=pages).all(|p| self.listed.contains(&p));
+        if self.reconciling.is_none() || !all_listed || self.listing.is_some() {
+            return None;
+        }
+        let r = self.reconciling.take()?;
+        if r.missing || !self.all_stored() {
+            return None; // parts to send again, then complete again
+        }
+        let mut e = r.refusal;
+        e.message = format!(
+            "{} The parts listing shows every part stored, so sending parts again cannot help.",
+            e.message
+        );
+        Some(Verdict::Fail(e))
     }
 }

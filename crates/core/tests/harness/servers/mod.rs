@@ -1,7 +1,9 @@
-//! In-memory fake platform servers (s3, form, resumable, multipart) with fault rules.
+//! In-memory fake platform servers (s3, direct, form, resumable, multipart) with fault rules.
 #![allow(clippy::unwrap_used)]
 
 // Each test binary drives one or two of these servers: the others are unused there.
+#[allow(dead_code)]
+mod direct;
 #[allow(dead_code)]
 mod form;
 #[allow(dead_code)]
@@ -11,6 +13,8 @@ mod resumable;
 #[allow(dead_code)]
 mod s3;
 
+#[allow(unused_imports)]
+pub use direct::DirectServer;
 #[allow(unused_imports)]
 pub use form::FormServer;
 #[allow(unused_imports)]
@@ -30,6 +34,7 @@ use std::ops::Range;
 #[allow(dead_code)] // each test binary targets its own method's requests
 pub enum Target {
     S3,
+    Direct,
     Form,
     Chunk,
     List,

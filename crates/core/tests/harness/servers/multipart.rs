@@ -27,6 +27,29 @@ pub struct MultipartServer {
     pub wall_offset_ms: u64,
     /// Part PUTs refused because their link had expired.
     pub refused_expired: usize,
+    /// The replies to a refused token, a refused part link and a complete with parts missing
+    /// (status, body): tests swap in codes and messages the engine has never seen.
+    pub words: Words,
+}
+
+/// What the server answers when it refuses (status, body).
+pub struct Words {
+    pub token_refused: (u16, String),
+    pub link_refused: (u16, String),
+    pub missing_parts: (u16, String),
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words {
+            token_refused: (401, TOKEN_EXPIRED.into()),
+            link_refused: (403, S3_EXPIRED.into()),
+            missing_parts: (
+                400,
+                r#"{"errors":[{"code":"missing_parts","description":"gap"}]}"#.into(),
+            ),
+        }
+    }
 }
 
 impl MultipartServer {
@@ -45,7 +68,13 @@ impl MultipartServer {
             link_ttl_secs: None,
             wall_offset_ms: 0,
             refused_expired: 0,
+            words: Words::default(),
         }
+    }
+
+    fn refuse_token(&self) -> Outcome {
+        let (code, body) = &self.words.token_refused;
+        status(*code, None, body)
     }
 
     fn authorized(&self, req: &Request) -> bool {
@@ -94,7 +123,7 @@ impl Server for MultipartServer {
                     self.token_expired = true;
                 }
                 if !self.authorized(req) {
-                    return status(401, None, TOKEN_EXPIRED);
+                    return self.refuse_token();
                 }
                 if let Some(o) = fault.as_ref().and_then(|f| generic(f, 0)) {
                     return o;
@@ -150,7 +179,8 @@ impl Server for MultipartServer {
                     if self.drop_on_expired {
                         return Outcome::Drop { after_bytes: 0 };
                     }
-                    return Outcome::Reply(Response::new(403, S3_EXPIRED));
+                    let (code, body) = &self.words.link_refused;
+                    return Outcome::Reply(Response::new(*code, body.as_str()));
                 }
                 let mut etag = src.md5(&range);
                 match &fault {
@@ -183,7 +213,7 @@ impl Server for MultipartServer {
                     self.token_expired = true;
                 }
                 if !self.authorized(req) {
-                    return status(401, None, TOKEN_EXPIRED);
+                    return self.refuse_token();
                 }
                 if let Some(Fault::ForgetPart(n)) = fault {
                     self.parts.remove(&n);
@@ -193,11 +223,8 @@ impl Server for MultipartServer {
                 }
                 let max = self.parts.keys().last().copied().unwrap_or(0);
                 if (1..=max).any(|n| !self.parts.contains_key(&n)) {
-                    return status(
-                        400,
-                        None,
-                        r#"{"errors":[{"code":"missing_parts","description":"gap"}]}"#,
-                    );
+                    let (code, body) = &self.words.missing_parts;
+                    return status(*code, None, body);
                 }
                 let ranges: Vec<Range<u64>> = self.parts.values().cloned().collect();
                 for r in &ranges[..ranges.len().saturating_sub(1)] {

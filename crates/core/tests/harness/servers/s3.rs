@@ -13,6 +13,8 @@ pub struct S3Server {
     pub stored: Option<Range<u64>>,
     pub faults: Faults,
     pub acks: Acks,
+    /// What an expired or refused link gets (status, body).
+    pub refused: (u16, String),
 }
 
 impl S3Server {
@@ -24,6 +26,7 @@ impl S3Server {
             stored: None,
             faults: Faults::default(),
             acks: Acks::default(),
+            refused: (403, S3_EXPIRED.into()),
         }
     }
 }
@@ -60,12 +63,13 @@ impl Server for S3Server {
             .contains(&format!("Signature=sig{}%2F%2B%3D", self.epoch))
             || self.expired
         {
-            return Outcome::Reply(Response::new(403, S3_EXPIRED));
+            return Outcome::Reply(Response::new(self.refused.0, self.refused.1.as_str()));
         }
         let md5 = src.md5(&range);
         let mut etag = md5;
+        let refused = Response::new(self.refused.0, self.refused.1.as_str());
         if let Some(o) = whole_fault(&fault, &range, &mut self.expired, &mut self.stored, || {
-            Outcome::Reply(Response::new(403, S3_EXPIRED))
+            Outcome::Reply(refused)
         }) {
             return o;
         }
