@@ -3,6 +3,7 @@
 //! instead of eight backoff rounds. Driven by hand with a virtual clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(dead_code)] // this file uses only the credentials helper
 mod harness;
 
 use harness::credentials_call;
