@@ -71,14 +71,28 @@ impl Settings {
             cfg.verify = v;
         }
         if let Some(url) = &self.status_endpoint {
+            // Relative to the page, as a link on it would be ("/api/media" on the page's host).
             cfg.status = Some(StatusConfig::new(format!(
                 "{}/{{id}}",
-                url.trim_end_matches('/')
+                absolute(url).trim_end_matches('/')
             )));
+        }
+        if let CredentialSource::Endpoint { url, .. } = &self.creds {
+            cfg.credentials_url = Some(absolute(url));
         }
         cfg.seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
         cfg.wall_clock_offset_ms = Some(timer::wall_now_ms() as i64 - timer::now().0 as i64);
     }
+}
+
+/// `url` resolved against the page (`document.baseURI`, `web_sys::Url`); unchanged where there
+/// is no page or it does not parse (the request then fails and says so).
+pub fn absolute(url: &str) -> String {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten());
+    base.and_then(|b| web_sys::Url::new_with_base(url, &b).ok())
+        .map_or_else(|| url.to_string(), |u| u.href())
 }
 
 /// What one file's upload is: from `upload(file, options)` or the widget's row.

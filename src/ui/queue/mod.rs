@@ -121,7 +121,14 @@ impl Queue {
                 id
             });
             let Some(id) = id else { continue };
-            let item = self.new_item(id, file.name(), Some(source::size_of(blob)), None, &opts);
+            let mut item = self.new_item(id, file.name(), Some(source::size_of(blob)), None, &opts);
+            // `accept` holds for drops and `addFiles` too, not only the picker's filter.
+            if let Err(why) = super::accept::check(&opts.accept, &item.name, &blob.type_()) {
+                item.refusal = Some(why.clone());
+                self.items.update(|items| items.push(item.clone()));
+                self.fail(&item, why);
+                continue;
+            }
             self.local.update_value(|l| {
                 l.files.insert(id, file);
             });
@@ -172,6 +179,8 @@ impl Queue {
                 ..Progress::default()
             }),
             media_id: RwSignal::new(None),
+            refusal: None,
+            status_note: RwSignal::new(None),
         }
     }
 
@@ -206,6 +215,7 @@ impl Queue {
             .unwrap_or(0);
         item.phase.set(Phase::Waiting);
         item.media_id.set(None);
+        item.status_note.set(None);
         item.progress.update(|p| {
             *p = Progress {
                 total: item.size.unwrap_or(0),
@@ -219,8 +229,12 @@ impl Queue {
         self.emit("upload-start", Self::detail(&item));
         let queue = *self;
         self.with_csrf(move |token| {
-            if queue.run_of(item.id) == run {
-                queue.launch(item, run, token);
+            if queue.run_of(item.id) != run {
+                return;
+            }
+            match token {
+                Ok(token) => queue.launch(item, run, token),
+                Err(why) => queue.fail(&item, why),
             }
         });
     }
@@ -324,11 +338,12 @@ impl Queue {
 
     /// Queues a failed or cancelled item again, from the start.
     pub fn retry(&self, id: u32) {
-        if let Some(item) = self.item(id) {
+        if let Some(item) = self.item(id).filter(|i| i.refusal.is_none()) {
             if matches!(
                 item.phase.get_untracked(),
                 Phase::Failed(_) | Phase::Cancelled
             ) {
+                self.forget_csrf_failure();
                 item.phase.set(Phase::Queued);
                 self.schedule();
             }
