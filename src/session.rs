@@ -34,8 +34,11 @@ pub struct Settings {
     pub stall_timeout: Option<Duration>,
     /// Check each part's MD5 against the server's ETag.
     pub verify: Option<bool>,
-    /// Follow processing through this backend URL (the media id is appended).
+    /// Follow processing through this backend URL (the media id is appended); relative URLs
+    /// are resolved against the page.
     pub status_endpoint: Option<String>,
+    /// Stop following processing after this long (`None`: the engine's 2 hours).
+    pub status_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -49,6 +52,7 @@ impl Settings {
             stall_timeout: None,
             verify: None,
             status_endpoint: None,
+            status_timeout: None,
         }
     }
 
@@ -72,10 +76,14 @@ impl Settings {
         }
         if let Some(url) = &self.status_endpoint {
             // Relative to the page, as a link on it would be ("/api/media" on the page's host).
-            cfg.status = Some(StatusConfig::new(format!(
+            let mut status = StatusConfig::new(format!(
                 "{}/{{id}}",
                 absolute(url).trim_end_matches('/')
-            )));
+            ));
+            if let Some(d) = self.status_timeout {
+                status.give_up_after = d;
+            }
+            cfg.status = Some(status);
         }
         if let CredentialSource::Endpoint { url, .. } = &self.creds {
             cfg.credentials_url = Some(absolute(url));

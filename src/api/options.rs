@@ -14,7 +14,7 @@ use crate::source;
 
 /// `UploaderOptions` as typed settings: credentials (`getUpload`, or `endpoint` + `headers` +
 /// `withCredentials`), `uploadApiBase`, `parallel`, `partSize`, `stallTimeout`, `verify`,
-/// `statusEndpoint`.
+/// `statusEndpoint`, `statusTimeout`.
 pub(crate) fn settings_of(o: &JsValue) -> Settings {
     Settings {
         creds: credential_source(o),
@@ -28,6 +28,9 @@ pub(crate) fn settings_of(o: &JsValue) -> Settings {
             .map(|ms| Duration::from_millis(ms as u64)),
         verify: get(o, "verify").and_then(|v| v.as_bool()),
         status_endpoint: get_str(o, "statusEndpoint"),
+        status_timeout: get_num(o, "statusTimeout")
+            .filter(|n| *n >= 1000.0)
+            .map(|ms| Duration::from_millis(ms as u64)),
     }
 }
 

@@ -15,8 +15,12 @@ export interface UploaderOptions {
   headers?: Record<string, string>;
   /** Send cookies to an `endpoint` on another origin. */
   withCredentials?: boolean;
-  /** Follow processing through the backend: `/api/media` (the id is appended). */
+  /** Follow processing through the backend: `/api/media` (the id is appended; relative to the
+   * page). Five "not found" replies in a row end it with an `error` of code
+   * `status_unavailable` (the upload itself finished). */
   statusEndpoint?: string;
+  /** Stop following processing after this many ms. Default 7200000 (2 hours). */
+  statusTimeout?: number;
   /** Base URL of the v2 upload API (multipart). Default `https://api.jwplayer.com`. */
   uploadApiBase?: string;
   /** Multipart parts (or resumable chunks) in flight. Default 4 (resumable: 1). */

@@ -8,7 +8,7 @@ use std::sync::Arc;
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("title", "Upload videos"),
     ("drop_title", "Drop files here"),
-    ("drop_hint", "or press Enter to choose files"),
+    ("drop_hint", "or press Enter or Space to choose files"),
     ("dragging", "Release to add the files"),
     ("browse", "Choose files"),
     ("method", "Upload method"),
