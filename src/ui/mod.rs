@@ -8,7 +8,6 @@
 //! the JS `Uploader` ([`session::prepare`](crate::session::prepare): limits, the 2-second rule,
 //! resume after a reload) and run through the crate's [`Driver`](crate::driver::Driver).
 
-pub mod accept;
 pub mod announcer;
 pub mod drop_zone;
 pub mod element;

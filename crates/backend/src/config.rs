@@ -56,6 +56,10 @@ pub struct Config {
     pub account_uploads: bool,
     /// Metadata fields a browser may set (see [`MetadataRules`]).
     pub metadata: MetadataRules,
+    /// The video files a browser may upload, by their `file.type` and name
+    /// (`JW_BACKEND_ALLOWED_TYPES`, comma list in the HTML `accept` syntax: `video/*,.mkv`).
+    /// Empty: any. Checked on `POST /api/uploads` (415 with the reason otherwise).
+    pub allowed_types: String,
     /// Minting requests per client address per minute (`JW_BACKEND_RATE_LIMIT`, default 30;
     /// counted per instance).
     pub rate_limit_per_minute: u32,
@@ -131,6 +135,7 @@ impl Default for Config {
             fetch_hosts: Vec::new(),
             account_uploads: false,
             metadata: MetadataRules::default(),
+            allowed_types: String::new(),
             rate_limit_per_minute: 30,
             ownership_ttl: Duration::from_secs(48 * 3600),
             limits: ServerLimits::default(),
@@ -322,6 +327,7 @@ impl Config {
                 .collect(),
             account_uploads: flag("JW_BACKEND_ACCOUNT_UPLOADS"),
             metadata,
+            allowed_types: get("JW_BACKEND_ALLOWED_TYPES").unwrap_or_default(),
             rate_limit_per_minute: u32::try_from(number("JW_BACKEND_RATE_LIMIT", 30)?)
                 .unwrap_or(u32::MAX),
             ownership_ttl: Duration::from_secs(

@@ -154,6 +154,7 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
             metadata: config.metadata.clone(),
             account_uploads: config.account_uploads,
             fetch: !config.fetch_hosts.is_empty(),
+            allowed_types: config.allowed_types.clone(),
         },
         fetch_hosts: config.fetch_hosts.clone(),
         limit: RateLimit::new(config.rate_limit_per_minute),

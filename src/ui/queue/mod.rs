@@ -123,7 +123,8 @@ impl Queue {
             let Some(id) = id else { continue };
             let mut item = self.new_item(id, file.name(), Some(source::size_of(blob)), None, &opts);
             // `accept` holds for drops and `addFiles` too, not only the picker's filter.
-            if let Err(why) = super::accept::check(&opts.accept, &item.name, &blob.type_()) {
+            if let Err(r) = jw_upload_core::accept::check(&opts.accept, &item.name, &blob.type_()) {
+                let why = format!("not accepted here: this uploader {r}");
                 item.refusal = Some(why.clone());
                 self.items.update(|items| items.push(item.clone()));
                 self.fail(&item, why);

@@ -1,6 +1,30 @@
-//! The `accept` attribute enforced for every way a file comes in (picker, drop, `addFiles`),
-//! not only as the picker's filter: the HTML rules (comma-separated `.ext`, `type/*` and
-//! `type/subtype` tokens, case-insensitive), with the reason in plain words when it refuses.
+//! Which files a list of types takes, by the HTML `accept` rules (comma-separated `.ext`,
+//! `type/*` and `type/subtype` tokens, case-insensitive): the widget's `accept` attribute,
+//! enforced for every way a file comes in (picker, drop, `addFiles`), and the reference
+//! backend's allowed types (`JW_BACKEND_ALLOWED_TYPES`) use this one definition.
+
+use std::fmt;
+
+/// Why a file was not taken: what is allowed and what the file is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The allowed tokens, lower-cased.
+    pub allowed: Vec<String>,
+    /// The file's type (empty: unknown).
+    pub file_type: String,
+}
+
+impl fmt::Display for Refusal {
+    /// "takes video/* and this is text/plain".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.file_type.is_empty() {
+            "a file of unknown type"
+        } else {
+            &self.file_type
+        };
+        write!(f, "takes {} and this is {what}", self.allowed.join(", "))
+    }
+}
 
 /// Types browsers leave empty for some video files (an `.mkv` on a system without its MIME
 /// entry): guessed from the extension so `video/*` takes them. Anything else stays unknown.
@@ -35,8 +59,9 @@ pub fn type_of(name: &str, mime: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Whether `accept` takes a file named `name` of type `mime` (`Ok`), else why not.
-pub fn check(accept: &str, name: &str, mime: &str) -> Result<(), String> {
+/// Whether `accept` takes a file named `name` of type `mime` (`Ok`), else why not. An empty
+/// list takes everything.
+pub fn check(accept: &str, name: &str, mime: &str) -> Result<(), Refusal> {
     let tokens: Vec<String> = accept
         .split(',')
         .map(|t| t.trim().to_ascii_lowercase())
@@ -59,15 +84,10 @@ pub fn check(accept: &str, name: &str, mime: &str) -> Result<(), String> {
     if ok {
         return Ok(());
     }
-    let what = if ty.is_empty() {
-        "a file of unknown type".to_string()
-    } else {
-        ty
-    };
-    Err(format!(
-        "not accepted here: this uploader takes {} and this is {what}",
-        tokens.join(", ")
-    ))
+    Err(Refusal {
+        allowed: tokens,
+        file_type: ty,
+    })
 }
 
 #[cfg(test)]
@@ -82,13 +102,14 @@ mod tests {
         assert!(check("Video/*, .vtt", "subs.VTT", "").is_ok());
         assert!(check("video/mp4", "clip.webm", "video/webm").is_err());
         assert!(check("image/png,image/jpeg", "a.jpg", "image/jpeg").is_ok());
+        let words = |r: Result<(), Refusal>| r.err().map(|r| r.to_string());
         assert_eq!(
-            check("video/*", "notes.txt", "text/plain"),
-            Err("not accepted here: this uploader takes video/* and this is text/plain".into())
+            words(check("video/*", "notes.txt", "text/plain")).as_deref(),
+            Some("takes video/* and this is text/plain")
         );
         assert_eq!(
-            check("video/*", "README", ""),
-            Err("not accepted here: this uploader takes video/* and this is a file of unknown type".into())
+            words(check("video/*, .VTT", "README", "")).as_deref(),
+            Some("takes video/*, .vtt and this is a file of unknown type")
         );
         // "videos/*" is not "video/*"; a bare "video" token matches nothing.
         assert!(check("videos/*", "clip.mp4", "video/mp4").is_err());
