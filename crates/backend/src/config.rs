@@ -8,7 +8,7 @@ use std::time::Duration;
 /// The real platform API, used when `JW_API_BASE` is not set.
 pub const DEFAULT_API_BASE: &str = "https://api.jwplayer.com";
 /// Where the backend listens when `JW_BACKEND_LISTEN` is not set.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4020";
 
 /// The simulator's default credentials (see docs/platform-contract.md), used only when
 /// `JW_API_BASE` points at a loopback host and the variable is not set.
@@ -118,7 +118,7 @@ impl Default for ServerLimits {
 }
 
 impl Default for Config {
-    /// The real API, no credentials, `127.0.0.1:4000`, no static dir.
+    /// The real API, no credentials, `127.0.0.1:4020`, no static dir.
     fn default() -> Self {
         Config {
             api_base: DEFAULT_API_BASE.to_owned(),
@@ -126,7 +126,7 @@ impl Default for Config {
             api_key: String::new(),
             api_secret: String::new(),
             v2_secret: String::new(),
-            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            listen: SocketAddr::from(([127, 0, 0, 1], 4020)),
             static_dir: None,
             allowed_origins: Vec::new(),
             connect_src_extra: Vec::new(),
