@@ -46,6 +46,8 @@ pub(crate) struct AppState {
     pub(crate) allowed_origins: Vec<String>,
     pub(crate) key: ServerKey,
     pub(crate) https: bool,
+    /// Pages on another site may call (cookies `SameSite=None; Secure` under https).
+    pub(crate) cross_site: bool,
     pub(crate) ownership: Ownership,
     pub(crate) policy: Box<dyn Policy>,
     pub(crate) rules: Rules,
@@ -144,13 +146,21 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
     let key = ServerKey::new(&config.server_key);
     let https = config.is_https();
     let origin = config.origin();
+    let cross_site = csrf::any_cross_site(&origin, &config.allowed_origins);
+    if cross_site && !https {
+        tracing::warn!(
+            "JW_BACKEND_ALLOWED_ORIGINS lists another site than {origin}: cookies cannot cross \
+             sites over http; pages there get a 403 that says so (serve the backend over https)"
+        );
+    }
     let state = Arc::new(AppState {
         platform: Platform::new(&config),
         origin: origin.clone(),
         allowed_origins: config.allowed_origins.clone(),
         key: key.clone(),
         https,
-        ownership: Ownership::new(key.clone(), config.ownership_ttl, https),
+        cross_site,
+        ownership: Ownership::new(key.clone(), config.ownership_ttl, https, cross_site),
         policy,
         rules: Rules {
             metadata: config.metadata.clone(),
@@ -363,9 +373,13 @@ async fn get_csrf(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
     if let Err(e) = csrf::check_origin(&headers, &state.origin, &state.allowed_origins, false) {
         return e.into_response();
     }
+    if let Err(e) = csrf::cross_site_refusal(&headers, &state.origin, state.https) {
+        return e.into_response();
+    }
     let token = csrf::mint_token(&state.key);
     let mut response = Json(serde_json::json!({ "token": token })).into_response();
-    if let Ok(cookie) = HeaderValue::from_str(&csrf::cookie_header(&token, state.https)) {
+    let cookie = csrf::cookie_header(&token, state.https, state.cross_site);
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(SET_COOKIE, cookie);
     }
     response
