@@ -273,3 +273,20 @@ for (const width of [280, 345, 420, 768]) {
     await w.button(long.name, "cancel").click();
   });
 }
+
+test("the demo: trouble read back from the simulator on load, a focusable event list, a favicon", async ({ page }) => {
+  await sim.faults([{ target: "s3", probability: 1, fault: { kind: "bandwidth", bytes_per_sec: 1_000_000 } }]);
+  try {
+    const icons = [];
+    page.on("response", (r) => { if (/favicon/.test(r.url())) icons.push(r.status()); });
+    await Widget.open(page);
+    await expect(page.getByTestId("trouble-slow")).toBeChecked();
+    await expect(page.getByTestId("trouble-fail")).not.toBeChecked();
+    await expect(page.getByTestId("trouble-status")).toHaveText("Trouble on: slow line.");
+    await page.getByTestId("events").focus();
+    await expect(page.getByTestId("events")).toBeFocused();
+    await expect.poll(() => icons).toEqual([200]);
+  } finally {
+    await sim.clearFaults();
+  }
+});
