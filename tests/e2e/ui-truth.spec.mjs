@@ -261,7 +261,7 @@ for (const width of [280, 345, 420, 768]) {
     await w.waitState(long.name, "uploading", 30_000);
     await expect(w.row(long.name).getByTestId("file-rate")).toContainText("/s", { timeout: 30_000 });
     const f = await w.host.evaluate(layoutFacts);
-    await page.screenshot({ path: `artifacts/screens/layout-${width}.png` });
+    await w.host.screenshot({ path: `artifacts/screens/layout-${width}.png` });
     await restore();
     expect(f.rows).toBe(2);
     expect(f.brokenWords, "state words broken mid-word").toEqual([]);
