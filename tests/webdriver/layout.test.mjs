@@ -55,14 +55,16 @@ test(`${ENGINE}: layout by the element's own width at 280, 345, 420 and 768 px`,
       await new Promise((r) => setTimeout(r, 50));
     }
     el.setAttribute("accept", "video/*");
-    const data = fill(new Uint8Array(3_000_000), 93);
+    const data = fill(new Uint8Array(6_000_000), 93);
     el.addFiles([
       new File([new Uint8Array(100)], refused, { type: "text/plain" }),
       new File([data], long, { type: "video/mp4" }),
     ]);
   }, long, refused);
   await waitFor(refused, (r) => r.state === "failed");
-  await waitFor(long, (r) => r.state === "uploading" && r.rate.includes("/s"), 30_000);
+  // Uploading (Firefox and WebKit may not have a speed to show yet: the rate line is then
+  // empty, and the checks still hold).
+  await waitFor(long, (r) => r.state === "uploading", 30_000);
   for (const width of [280, 345, 420, 768]) {
     await s.exec(async (px) => {
       const el = document.querySelector("jw-upload");
@@ -84,6 +86,6 @@ test(`${ENGINE}: layout by the element's own width at 280, 345, 420 and 768 px`,
     if (width <= 420) expect(f.names.every((n) => n.ellipsised), `${width} px: names ellipsised`).toBe(true);
   }
   await sim.clearFaults();
-  const done = await waitFor(long, (r) => r.state === "ready", 90_000);
-  expect((await sim.media(done.mediaId)).md5).toBe(md5(bytes(3_000_000, 93)));
+  const done = await waitFor(long, (r) => r.state === "ready", 120_000);
+  expect((await sim.media(done.mediaId)).md5).toBe(md5(bytes(6_000_000, 93)));
 });
