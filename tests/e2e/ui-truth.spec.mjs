@@ -109,6 +109,10 @@ test("a never-reached upload host is named within 10 s, not after eight backoff 
 test("accept holds for drops and addFiles: a .txt or .pdf gets a plain reason and no upload", async ({ page }) => {
   const w = await Widget.open(page);
   await configure(page, { accept: "video/*" });
+  const completes = [];
+  await page.exposeFunction("__queueComplete", (d) => completes.push(d));
+  await page.evaluate(() => document.querySelector("jw-upload")
+    .addEventListener("queue-complete", (e) => window.__queueComplete(e.detail)));
   const txt = file("notes.txt", 2_000, 87, "text/plain");
   const good = file("dropped.mp4", 250_000, 88);
   await w.drop(txt, good);
@@ -118,6 +122,8 @@ test("accept holds for drops and addFiles: a .txt or .pdf gets a plain reason an
   await expect(w.button(txt.name, "retry")).toHaveCount(0);
   await w.waitState(good.name, "ready");
   await checkStored(w, good);
+  // The queue is over once, when the accepted file is: not when the refused one failed.
+  await expect.poll(() => completes).toEqual([{ count: 2, succeeded: 1 }]);
   await page.evaluate(() => {
     const pdf = new File([new Uint8Array(1000)], "manual.pdf", { type: "application/pdf" });
     document.querySelector("jw-upload").addFiles([pdf]);

@@ -113,6 +113,7 @@ impl Queue {
     /// Queues files (each starts when a slot is free).
     pub fn add_files(&self, files: Vec<File>) {
         let opts = self.options.get_untracked();
+        let mut refused = Vec::new();
         for file in files {
             let blob: &Blob = file.as_ref();
             let id = self.local.try_update_value(|l| {
@@ -127,13 +128,18 @@ impl Queue {
                 let why = format!("not accepted here: this uploader {r}");
                 item.refusal = Some(why.clone());
                 self.items.update(|items| items.push(item.clone()));
-                self.fail(&item, why);
+                refused.push((item, why));
                 continue;
             }
             self.local.update_value(|l| {
                 l.files.insert(id, file);
             });
             self.items.update(|items| items.push(item));
+        }
+        // Failed once every file of this batch has its row, so "the queue is over" is not
+        // said while the accepted ones wait.
+        for (item, why) in refused {
+            self.fail(&item, why);
         }
         self.schedule();
     }
