@@ -76,10 +76,8 @@ impl Settings {
         }
         if let Some(url) = &self.status_endpoint {
             // Relative to the page, as a link on it would be ("/api/media" on the page's host).
-            let mut status = StatusConfig::new(format!(
-                "{}/{{id}}",
-                absolute(url).trim_end_matches('/')
-            ));
+            let mut status =
+                StatusConfig::new(format!("{}/{{id}}", absolute(url).trim_end_matches('/')));
             if let Some(d) = self.status_timeout {
                 status.give_up_after = d;
             }

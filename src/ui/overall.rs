@@ -74,9 +74,7 @@ impl Totals {
     /// cancelled: no percent to show).
     pub fn percent(&self) -> Option<u32> {
         let wanted = self.count - self.failed - self.cancelled;
-        (wanted > 0).then(|| {
-            format::percent_until(self.loaded, self.total, self.running() == 0)
-        })
+        (wanted > 0).then(|| format::percent_until(self.loaded, self.total, self.running() == 0))
     }
 }
 
@@ -87,7 +85,10 @@ pub fn summary_words(t: &Totals, labels: &super::labels::Labels) -> String {
     }
     let mut s = labels.fill(
         "overall_summary",
-        &[("done", &t.done.to_string()), ("count", &t.count.to_string())],
+        &[
+            ("done", &t.done.to_string()),
+            ("count", &t.count.to_string()),
+        ],
     );
     for (n, key) in [
         (t.processing, "overall_processing"),

@@ -92,11 +92,7 @@ pub fn any_cross_site(own: &str, allowed: &[String]) -> bool {
 /// `GET /api/csrf` from a page on another site of a backend on plain http: no cookie can
 /// reach it from there, so every upload would be refused later for a missing cookie. Says so
 /// now, with what to change.
-pub fn cross_site_refusal(
-    headers: &HeaderMap,
-    own: &str,
-    https: bool,
-) -> Result<(), ApiError> {
+pub fn cross_site_refusal(headers: &HeaderMap, own: &str, https: bool) -> Result<(), ApiError> {
     let Some(origin) = headers
         .get(ORIGIN)
         .and_then(|o| o.to_str().ok())

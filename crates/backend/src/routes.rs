@@ -18,9 +18,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jw_upload_core::{Resource, UploadRequest};
 use serde_json::Value;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
@@ -217,9 +217,12 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
             // Compressed for browsers that ask (the wasm: 864 KB, 354 KB gzipped), as
             // tower-http decides: not images, not tiny bodies.
             let files = CompressionLayer::new().layer(ServeDir::new(dir));
-            router.fallback_service(files).layer(
-                SetResponseHeaderLayer::if_not_present(CONTENT_SECURITY_POLICY, csp),
-            )
+            router
+                .fallback_service(files)
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    CONTENT_SECURITY_POLICY,
+                    csp,
+                ))
         }
         None => router.fallback(|| async { ApiError::not_found("nothing is served here") }),
     };

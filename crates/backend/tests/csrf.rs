@@ -271,15 +271,33 @@ async fn under_https_the_cookie_is_host_prefixed_and_secure() {
 #[test]
 fn sites_ignore_ports_and_subdomains() {
     use jw_upload_backend::site_of;
-    assert_eq!(site_of("http://127.0.0.1:4000"), site_of("http://127.0.0.1:5173"));
-    assert_eq!(site_of("https://cms.shop.example"), site_of("https://upload.shop.example:8443"));
-    assert_ne!(site_of("https://cms.example"), site_of("https://upload.example.net"));
-    assert_ne!(site_of("http://localhost:4000"), site_of("http://127.0.0.1:4000"));
-    assert_ne!(site_of("http://shop.example"), site_of("https://shop.example"));
+    assert_eq!(
+        site_of("http://127.0.0.1:4000"),
+        site_of("http://127.0.0.1:5173")
+    );
+    assert_eq!(
+        site_of("https://cms.shop.example"),
+        site_of("https://upload.shop.example:8443")
+    );
+    assert_ne!(
+        site_of("https://cms.example"),
+        site_of("https://upload.example.net")
+    );
+    assert_ne!(
+        site_of("http://localhost:4000"),
+        site_of("http://127.0.0.1:4000")
+    );
+    assert_ne!(
+        site_of("http://shop.example"),
+        site_of("https://shop.example")
+    );
     assert_eq!(site_of("http://[::1]:4000"), "http://::1");
 }
 
-async fn csrf_from(cfg: jw_upload_backend::Config, origin: &str) -> (StatusCode, Option<String>, Value) {
+async fn csrf_from(
+    cfg: jw_upload_backend::Config,
+    origin: &str,
+) -> (StatusCode, Option<String>, Value) {
     let req = Request::get("/api/csrf")
         .header("host", HOST)
         .header("origin", origin)
@@ -292,7 +310,11 @@ async fn csrf_from(cfg: jw_upload_backend::Config, origin: &str) -> (StatusCode,
         .get("set-cookie")
         .map(|c| c.to_str().unwrap().to_owned());
     let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, cookie, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    (
+        status,
+        cookie,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]

@@ -118,7 +118,11 @@ async fn files_are_compressed_for_browsers_that_ask() {
     // A wasm-like body that compresses (the demo's 864 KB wasm gzips to 354 KB).
     let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(dir.join("big.wasm"), &big).unwrap();
-    for (encoding, want) in [("gzip", Some("gzip")), ("br", Some("br")), ("identity", None)] {
+    for (encoding, want) in [
+        ("gzip", Some("gzip")),
+        ("br", Some("br")),
+        ("identity", None),
+    ] {
         let res = app(cfg.clone())
             .oneshot(
                 Request::get("/big.wasm")
@@ -137,7 +141,11 @@ async fn files_are_compressed_for_browsers_that_ask() {
         assert!(res.headers()["content-security-policy"].len() > 10);
         let body = res.into_body().collect().await.unwrap().to_bytes();
         if want.is_some() {
-            assert!(body.len() < big.len() / 4, "{encoding}: {} bytes", body.len());
+            assert!(
+                body.len() < big.len() / 4,
+                "{encoding}: {} bytes",
+                body.len()
+            );
         } else {
             assert_eq!(body.as_ref(), big.as_slice());
         }

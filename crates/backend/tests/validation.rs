@@ -406,7 +406,9 @@ fn allowed_types_are_checked_for_video_files_only() {
     };
     let ok = |body: Value| plan_upload(body.to_string().as_bytes(), &rules).is_ok();
     assert!(ok(json!({"method":"s3","file":file()})));
-    assert!(ok(json!({"method":"multipart","file":{"name":"a.MKV","size":9,"type":""}})));
+    assert!(ok(
+        json!({"method":"multipart","file":{"name":"a.MKV","size":9,"type":""}})
+    ));
     // A caption track is not a video file: the list does not apply to it.
     assert!(ok(
         json!({"method":"form","resource":"track","video_key":"abcd1234","file":{"name":"a.vtt","size":9,"type":"text/vtt"}})

@@ -98,7 +98,10 @@ mod tests {
     fn html_accept_rules() {
         assert!(check("", "notes.txt", "text/plain").is_ok());
         assert!(check("video/*", "clip.mp4", "video/mp4").is_ok());
-        assert!(check("video/*", "clip.MKV", "").is_ok(), "guessed from the extension");
+        assert!(
+            check("video/*", "clip.MKV", "").is_ok(),
+            "guessed from the extension"
+        );
         assert!(check("Video/*, .vtt", "subs.VTT", "").is_ok());
         assert!(check("video/mp4", "clip.webm", "video/webm").is_err());
         assert!(check("image/png,image/jpeg", "a.jpg", "image/jpeg").is_ok());

@@ -26,7 +26,10 @@ pub(super) enum Csrf {
 
 /// Why the token could not be had, in words that say what to fix: the backend's own message
 /// (`{"error":{"message":..}}`) with the status, or that it could not be reached.
-fn failure_words(url: &str, reply: &Result<jw_upload_core::Response, jw_upload_core::FailureKind>) -> String {
+fn failure_words(
+    url: &str,
+    reply: &Result<jw_upload_core::Response, jw_upload_core::FailureKind>,
+) -> String {
     match reply {
         Ok(r) if r.status == 200 => format!(
             "The backend's CSRF token reply from {url} has no \"token\"; no upload was started."
