@@ -35,11 +35,14 @@ pub struct Settings {
     pub stall_timeout: Option<Duration>,
     /// Check each part's MD5 against the server's ETag.
     pub verify: Option<bool>,
-    /// Follow processing through this backend URL (the media id is appended).
+    /// Follow processing through this backend URL (the media id is appended); relative URLs
+    /// are resolved against the page.
     pub status_endpoint: Option<String>,
     /// Where the backend says what it can mint (`None`: the endpoint's sibling `config`;
     /// `""`: ask nothing).
     pub config_endpoint: Option<String>,
+    /// Stop following processing after this long (`None`: the engine's 2 hours).
+    pub status_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -54,6 +57,7 @@ impl Settings {
             verify: None,
             status_endpoint: None,
             config_endpoint: None,
+            status_timeout: None,
         }
     }
 
@@ -93,14 +97,30 @@ impl Settings {
             cfg.verify = v;
         }
         if let Some(url) = &self.status_endpoint {
-            cfg.status = Some(StatusConfig::new(format!(
-                "{}/{{id}}",
-                url.trim_end_matches('/')
-            )));
+            // Relative to the page, as a link on it would be ("/api/media" on the page's host).
+            let mut status =
+                StatusConfig::new(format!("{}/{{id}}", absolute(url).trim_end_matches('/')));
+            if let Some(d) = self.status_timeout {
+                status.give_up_after = d;
+            }
+            cfg.status = Some(status);
+        }
+        if let CredentialSource::Endpoint { url, .. } = &self.creds {
+            cfg.credentials_url = Some(absolute(url));
         }
         cfg.seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
         cfg.wall_clock_offset_ms = Some(timer::wall_now_ms() as i64 - timer::now().0 as i64);
     }
+}
+
+/// `url` resolved against the page (`document.baseURI`, `web_sys::Url`); unchanged where there
+/// is no page or it does not parse (the request then fails and says so).
+pub fn absolute(url: &str) -> String {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten());
+    base.and_then(|b| web_sys::Url::new_with_base(url, &b).ok())
+        .map_or_else(|| url.to_string(), |u| u.href())
 }
 
 /// What one file's upload is: from `upload(file, options)` or the widget's row.

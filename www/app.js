@@ -29,7 +29,7 @@ try {
 
 // The event log: text only, newest first, at most 12 lines.
 const EVENTS = ["upload-start", "upload-retry", "upload-success", "upload-ready", "upload-error",
-  "upload-cancel", "queue-complete"];
+  "upload-cancel", "upload-status-unavailable", "queue-complete"];
 for (const name of EVENTS) {
   uploader.addEventListener(name, (e) => {
     const d = e.detail ?? {};
@@ -79,6 +79,24 @@ async function applyTrouble() {
   }
 }
 for (const id of Object.keys(RULES)) document.getElementById(id).addEventListener("change", applyTrouble);
+
+// After a reload the simulator keeps its faults: the boxes show what is on (GET /_sim/faults).
+const KINDS = { "trouble-fail": "status", "trouble-slow": "bandwidth", "trouble-stall": "stall" };
+async function readTrouble() {
+  if (!sim) return;
+  try {
+    const state = await (await fetch(`${sim}/_sim/faults`)).json();
+    const kinds = new Set((state.rules ?? []).map((r) => r.rule?.fault?.kind));
+    const on = Object.keys(KINDS).filter((id) => kinds.has(KINDS[id]));
+    for (const id of Object.keys(KINDS)) document.getElementById(id).checked = on.includes(id);
+    troubleStatus.textContent = on.length
+      ? `Trouble on: ${on.map((id) => NAMES[id]).join(", ")}.`
+      : "No trouble: the simulator behaves.";
+  } catch (e) {
+    troubleStatus.textContent = `The simulator's faults could not be read (${e.message}).`;
+  }
+}
+await readTrouble();
 
 const status = document.getElementById("status");
 try {

@@ -14,7 +14,7 @@ use crate::source;
 
 /// `UploaderOptions` as typed settings: credentials (`getUpload`, or `endpoint` + `headers` +
 /// `withCredentials`), `uploadApiBase`, `parallel`, `partSize`, `stallTimeout`, `verify`,
-/// `statusEndpoint`, `configEndpoint`.
+/// `statusEndpoint`, `statusTimeout`, `configEndpoint`.
 pub(crate) fn settings_of(o: &JsValue) -> Settings {
     Settings {
         creds: credential_source(o),
@@ -29,6 +29,9 @@ pub(crate) fn settings_of(o: &JsValue) -> Settings {
         verify: get(o, "verify").and_then(|v| v.as_bool()),
         status_endpoint: get_str(o, "statusEndpoint"),
         config_endpoint: get_str(o, "configEndpoint"),
+        status_timeout: get_num(o, "statusTimeout")
+            .filter(|n| *n >= 1000.0)
+            .map(|ms| Duration::from_millis(ms as u64)),
     }
 }
 

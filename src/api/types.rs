@@ -15,8 +15,12 @@ export interface UploaderOptions {
   headers?: Record<string, string>;
   /** Send cookies to an `endpoint` on another origin. */
   withCredentials?: boolean;
-  /** Follow processing through the backend: `/api/media` (the id is appended). */
+  /** Follow processing through the backend: `/api/media` (the id is appended; relative to the
+   * page). Five "not found" replies in a row end it with an `error` of code
+   * `status_unavailable` (the upload itself finished). */
   statusEndpoint?: string;
+  /** Stop following processing after this many ms. Default 7200000 (2 hours). */
+  statusTimeout?: number;
   /** Base URL of the v2 upload API (multipart). Default: what the backend's config says, else `https://api.jwplayer.com`. */
   uploadApiBase?: string;
   /** Where the backend says what it can mint (`upload_api_base`, `methods`). Default: `endpoint`'s sibling `config` (`/api/config`); `""` asks nothing. */

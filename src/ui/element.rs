@@ -92,6 +92,25 @@ impl WidgetHandle {
         }
     }
 
+    /// Whether leaving the page now would stop an upload the user asked for (bytes still to
+    /// send, or waiting to start) and the `leave-warning` attribute is not `false`: the
+    /// element's `beforeunload` listener asks the browser to confirm then.
+    #[wasm_bindgen(js_name = warnOnLeave)]
+    pub fn warn_on_leave(&self) -> bool {
+        let on = self
+            .options
+            .try_with_untracked(|o| o.leave_warning)
+            .unwrap_or(false);
+        on && self.queue.borrow().as_ref().is_some_and(|q| {
+            q.items.with_untracked(|items| {
+                items.iter().any(|i| {
+                    i.phase
+                        .with_untracked(|p| !p.is_over() && *p != super::item::Phase::Processing)
+                })
+            })
+        })
+    }
+
     /// Imports a URL (the platform fetches it).
     #[wasm_bindgen(js_name = importUrl)]
     pub fn import_url(&self, url: String) {

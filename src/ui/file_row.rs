@@ -125,8 +125,12 @@ pub fn FileRow(
             .map(|m| label(&format!("method_{}", m.as_str())))
             .unwrap_or_else(|| label("method_auto"))
     };
+    let status_note = item.status_note;
     let state_text = move || {
         let p = phase.get();
+        if p == Phase::Uploaded && status_note.with(Option::is_some) {
+            return options.with(|o| o.labels.get("state_status_unavailable"));
+        }
         let t = if matches!(p, Phase::Retrying { .. }) {
             now.get()
         } else {
@@ -157,7 +161,8 @@ pub fn FileRow(
         parts.join(" · ")
     };
     let tone = Signal::derive(move || match phase.get() {
-        Phase::Failed(_) | Phase::Cancelled => "failed",
+        Phase::Failed(_) => "failed",
+        Phase::Cancelled => "cancelled",
         Phase::Paused | Phase::Offline | Phase::Retrying { .. } | Phase::Queued => "paused",
         Phase::Ready | Phase::Uploaded => "done",
         Phase::Processing | Phase::Verifying | Phase::Completing => "busy",
@@ -190,7 +195,9 @@ pub fn FileRow(
         }) && !is_import
     };
     let can_cancel = move || phase.with(|p| !p.is_over() && *p != Phase::Processing);
-    let can_retry = move || phase.with(|p| matches!(p, Phase::Failed(_) | Phase::Cancelled));
+    let refused = item.refusal.is_some();
+    let can_retry =
+        move || !refused && phase.with(|p| matches!(p, Phase::Failed(_) | Phase::Cancelled));
     let is_paused = move || phase.with(|p| *p == Phase::Paused);
     let can_remove = move || phase.with(|p| p.is_over() || *p == Phase::Processing);
     let status_icon = move || match phase.get() {
@@ -227,7 +234,7 @@ pub fn FileRow(
                     test_id="file-progress"/>
                 <div class="row-bottom">
                     <span class=move || format!("state {}", phase.with(|p| p.name()))
-                        data-testid="file-state">
+                        data-testid="file-state" title=move || status_note.get()>
                         {status_icon}
                         <span>{state_text}</span>
                     </span>

@@ -142,4 +142,10 @@ pub struct Item {
     pub progress: RwSignal<Progress>,
     /// The media key, once the platform gave it.
     pub media_id: RwSignal<Option<String>>,
+    /// Why the file was not taken (the `accept` attribute): the row shows it, failed, and
+    /// offers no retry.
+    pub refusal: Option<String>,
+    /// Why processing could not be followed (the status endpoint kept refusing), once known:
+    /// the row then says "uploaded · status unavailable".
+    pub status_note: RwSignal<Option<String>>,
 }

@@ -45,6 +45,11 @@ pub struct WidgetOptions {
     pub accept: String,
     /// Show "Import from URL".
     pub import: bool,
+    /// Ask before the page is left while files upload (`beforeunload`); on by default,
+    /// `leave-warning="false"` turns it off.
+    pub leave_warning: bool,
+    /// Stop following processing after this many ms (`status unavailable`); `None`: 2 hours.
+    pub status_timeout: Option<u32>,
     /// The words.
     pub labels: Labels,
 }
@@ -67,6 +72,8 @@ impl Default for WidgetOptions {
             stall_timeout: None,
             accept: String::new(),
             import: true,
+            leave_warning: true,
+            status_timeout: None,
             labels: Labels::default(),
         }
     }
@@ -90,6 +97,8 @@ pub const ATTRIBUTES: &[&str] = &[
     "accept",
     "import",
     "labels",
+    "leave-warning",
+    "status-timeout",
 ];
 
 /// A snake_case enum name (`multipart`, `thumbnail`).
@@ -148,6 +157,14 @@ impl WidgetOptions {
             "accept" => self.accept = value.unwrap_or_default().to_owned(),
             "import" => self.import = value.is_none_or(|v| v.trim() != "false"),
             "labels" => self.labels = Labels::merge_json(value),
+            "leave-warning" => {
+                self.leave_warning = value.is_none_or(|v| !matches!(v.trim(), "false" | "off"))
+            }
+            "status-timeout" => {
+                self.status_timeout = value
+                    .and_then(|v| v.trim().parse::<u32>().ok())
+                    .filter(|n| *n >= 1000)
+            }
             _ => {}
         }
     }
@@ -182,6 +199,9 @@ impl WidgetOptions {
                 .stall_timeout
                 .map(|ms| Duration::from_millis(u64::from(ms))),
             status_endpoint: self.status_endpoint.clone(),
+            status_timeout: self
+                .status_timeout
+                .map(|ms| Duration::from_millis(u64::from(ms))),
             ..Settings::new(creds)
         }
     }

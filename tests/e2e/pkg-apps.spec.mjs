@@ -109,3 +109,22 @@ for (const withCredentials of [true, false]) {
     expect(page.pageErrors).toEqual([]);
   });
 }
+
+// The npm README's element snippet, verbatim (xtask writes its first ```html block under "On a
+// CMS page" into the CMS app as readme-snippet.html, served with the backend's CSP): what an
+// integrator pastes must work as written.
+test("cms page: the npm README's <jw-upload> snippet works verbatim", async ({ page }) => {
+  const { readFileSync } = await import("node:fs");
+  const readme = readFileSync(new URL("../../xtask/src/npm-readme.md", import.meta.url), "utf8");
+  const snippet = readme.split("## On a CMS page")[1]?.split("```html\n")[1]?.split("```")[0];
+  expect(snippet, "the README has the snippet").toBeTruthy();
+  await page.goto(`${CMS}/readme-snippet.html`);
+  expect(await page.content()).toContain(snippet.trim().split("\n")[0]);
+  const w = new Widget(page);
+  await expect(w.host).toHaveAttribute("upgraded", "", { timeout: 30_000 });
+  const f = file("from-the-readme.mp4", 700_000, 77);
+  await w.choose(f);
+  await w.waitState(f.name, "ready", 90_000);
+  expect((await sim.media(await w.mediaId(f.name))).md5).toBe(md5(f.buffer));
+  expect(page.cspViolations).toEqual([]);
+});

@@ -189,8 +189,8 @@ for (const method of Object.keys(METHODS)) {
   const { size, options } = METHODS[method];
   for (const csp of ["blocked", "allowed"]) {
     test(`#19 ${method}: a redirect to a foreign host (${csp} by the CSP) is not followed, no credential leaves`, async ({ rel, sim, hosts }) => {
-      // A CSP-blocked request looks like a network error: it is retried with backoff (8 attempts,
-      // up to ~62 s of jittered delays) before the upload fails.
+      // A CSP-blocked request looks like a network error before any byte left, to a host that
+      // never answered: the upload fails "cannot reach HOST" after four of them (reach.rs).
       test.slow();
       const host = hosts[csp];
       const data = bytes(Math.min(size, 6 * MIB), 119);

@@ -1,11 +1,11 @@
-// Screenshots of the widget's main states at 360 px and 1280 px wide, saved to
+// Screenshots of the widget's main states at 345 px (a CMS sidebar) and 1280 px wide, saved to
 // artifacts/screenshots/ (git-ignored) for people to look at.
 import { test, expect } from "./fixtures.mjs";
 import { Widget, file, throttleUploads, refuseUploads } from "./ui-widget.mjs";
 
 const DIR = "artifacts/screenshots";
 
-for (const width of [360, 1280]) {
+for (const width of [345, 1280]) {
   test(`main states at ${width} px`, async ({ page }) => {
     await page.setViewportSize({ width, height: width < 600 ? 780 : 900 });
     const w = await Widget.open(page);

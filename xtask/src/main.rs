@@ -54,7 +54,9 @@ fn print_help() {
          cargo xtask npm     build the npm package in pkg/ (release wasm, JS glue, .d.ts, package.json, README)\n\
          cargo xtask soak    long runs, not in CI: a 25 GiB file, a soak of uploads under 10 % faults\n\
          \n\
-         demo options: --port N (the page's port, 4000), --v2-only (a backend holding only the v2 secret)\n\
+         demo options: --port N (the page and backend, default 4000), --v2-only (a backend holding only the v2\n\
+         secret), --allow-origin ORIGIN (repeatable: pages on another origin that may call the backend;\n\
+         default JW_BACKEND_ALLOWED_ORIGINS)\n\
          test options: --only native|clients|wasm|e2e|browsers|pkg, and after `--` arguments for Playwright\n\
          (for browsers: test-name patterns; JW_ENGINES=firefox or webkit runs one engine)"
     );
@@ -285,6 +287,17 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
     } else {
         &[]
     };
+    // Pages on other origins that may call the demo's backend: `--allow-origin ORIGIN`
+    // (repeatable), else JW_BACKEND_ALLOWED_ORIGINS as the backend itself reads it.
+    let mut origins: Vec<String> = args
+        .windows(2)
+        .filter(|w| w[0] == "--allow-origin")
+        .map(|w| w[1].clone())
+        .collect();
+    if origins.is_empty() {
+        origins.extend(std::env::var("JW_BACKEND_ALLOWED_ORIGINS").ok());
+    }
+    let origins = origins.join(",");
     setup::all(root)?;
     build_demo(root, &root.join("www/dist"))?;
     procs::build_services(root, true, "")?;
@@ -296,9 +309,12 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
         &format!("127.0.0.1:{port}"),
         &sim.url(),
         &root.join("www/dist"),
-        "",
+        &origins,
         extra,
     )?;
+    if !origins.is_empty() {
+        println!("  the backend also answers pages on: {origins}");
+    }
     println!(
         "\n  jw-upload demo:  {}/\n  simulator:       {} (credentials: see README){}\n\n  Ctrl-C stops everything.\n",
         backend.url(),

@@ -280,6 +280,7 @@ pub fn e2e(root: &Path, extra: &[String]) -> Result<(), String> {
     let (vite, cms) = (run_dir.join("vite"), run_dir.join("cms"));
     copy_app(&apps.join("vite"), &vite)?;
     copy_app(&apps.join("cms"), &cms)?;
+    write_readme_page(&cms)?;
     let npm_quiet = ["--no-audit", "--no-fund", "--ignore-scripts"];
     let mut ci = vec!["ci"];
     ci.extend(npm_quiet);
@@ -362,4 +363,22 @@ fn copy_app(from: &Path, to: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The package README's element snippet (its first `html` block under "On a CMS page"),
+/// verbatim in a page of the CMS app (`readme-snippet.html`): the package test uploads through
+/// it, so what an integrator pastes works as written.
+fn write_readme_page(cms: &Path) -> Result<(), String> {
+    let snippet = README
+        .split("## On a CMS page")
+        .nth(1)
+        .and_then(|s| s.split("```html\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .ok_or("npm-readme.md has no html block under \"On a CMS page\"")?;
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+         <title>The npm README's snippet</title></head>\n<body>\n{snippet}</body>\n</html>\n"
+    );
+    let file = cms.join("readme-snippet.html");
+    std::fs::write(&file, page).map_err(|e| format!("cannot write {}: {e}", file.display()))
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// The real platform API, used when `JW_API_BASE` is not set.
 pub const DEFAULT_API_BASE: &str = "https://api.jwplayer.com";
 /// Where the backend listens when `JW_BACKEND_LISTEN` is not set.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4020";
 
 /// The simulator's default credentials (see docs/platform-contract.md), used only when
 /// `JW_API_BASE` points at a loopback host and the variable is not set.
@@ -56,6 +56,10 @@ pub struct Config {
     pub account_uploads: bool,
     /// Metadata fields a browser may set (see [`MetadataRules`]).
     pub metadata: MetadataRules,
+    /// The video files a browser may upload, by their `file.type` and name
+    /// (`JW_BACKEND_ALLOWED_TYPES`, comma list in the HTML `accept` syntax: `video/*,.mkv`).
+    /// Empty: any. Checked on `POST /api/uploads` (415 with the reason otherwise).
+    pub allowed_types: String,
     /// Minting requests per client address per minute (`JW_BACKEND_RATE_LIMIT`, default 30;
     /// counted per instance).
     pub rate_limit_per_minute: u32,
@@ -114,7 +118,7 @@ impl Default for ServerLimits {
 }
 
 impl Default for Config {
-    /// The real API, no credentials, `127.0.0.1:4000`, no static dir.
+    /// The real API, no credentials, `127.0.0.1:4020`, no static dir.
     fn default() -> Self {
         Config {
             api_base: DEFAULT_API_BASE.to_owned(),
@@ -122,7 +126,7 @@ impl Default for Config {
             api_key: String::new(),
             api_secret: String::new(),
             v2_secret: String::new(),
-            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            listen: SocketAddr::from(([127, 0, 0, 1], 4020)),
             static_dir: None,
             allowed_origins: Vec::new(),
             connect_src_extra: Vec::new(),
@@ -131,6 +135,7 @@ impl Default for Config {
             fetch_hosts: Vec::new(),
             account_uploads: false,
             metadata: MetadataRules::default(),
+            allowed_types: String::new(),
             rate_limit_per_minute: 30,
             ownership_ttl: Duration::from_secs(48 * 3600),
             limits: ServerLimits::default(),
@@ -360,6 +365,7 @@ impl Config {
                 .collect(),
             account_uploads: flag("JW_BACKEND_ACCOUNT_UPLOADS"),
             metadata,
+            allowed_types: get("JW_BACKEND_ALLOWED_TYPES").unwrap_or_default(),
             rate_limit_per_minute: u32::try_from(number("JW_BACKEND_RATE_LIMIT", 30)?)
                 .unwrap_or(u32::MAX),
             ownership_ttl: Duration::from_secs(

@@ -39,13 +39,76 @@ pub fn mint_for(config: &crate::config::Config) -> String {
     mint_token(&ServerKey::new(&config.server_key))
 }
 
-/// The `Set-Cookie` value that hands `token` to the browser.
-pub fn cookie_header(token: &str, https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
+/// The `Set-Cookie` value that hands `token` to the browser: `SameSite=Strict`, or
+/// `SameSite=None; Secure` when pages on another site may call (see [`same_site_attr`]).
+pub fn cookie_header(token: &str, https: bool, cross_site: bool) -> String {
     format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
-        cookie_name(https)
+        "{}={token}; Path=/; HttpOnly; {}",
+        cookie_name(https),
+        same_site_attr(https, cross_site)
     )
+}
+
+/// The cookies' `SameSite` (and `Secure`): `Strict`, except for a backend that allows pages on
+/// another *site* over https: `None; Secure`, the only value a browser sends on their calls.
+/// Over plain http a cross-site call cannot carry a cookie at all (`None` needs `Secure`):
+/// [`cross_site_refusal`] says so.
+pub fn same_site_attr(https: bool, cross_site: bool) -> &'static str {
+    match (https, cross_site) {
+        (true, true) => "SameSite=None; Secure",
+        (true, false) => "SameSite=Strict; Secure",
+        (false, _) => "SameSite=Strict",
+    }
+}
+
+/// The site of an origin, as cookies see it: the scheme and the host's last two labels (an IP
+/// address or a one-label host is its own site); the port does not count. No public-suffix
+/// list: `a.example.co.uk` and `b.example.co.uk` are one site here (right), and so are
+/// `x.co.uk` and `y.co.uk` (wrong: a browser keeps those apart; use the same site there).
+pub fn site_of(origin: &str) -> String {
+    let (scheme, rest) = origin.split_once("://").unwrap_or(("", origin));
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        v6.split(']').next().unwrap_or(v6)
+    } else {
+        rest.rsplit_once(':').map_or(rest, |(h, _)| h)
+    };
+    let host = host.to_ascii_lowercase();
+    let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+    let labels: Vec<&str> = host.split('.').collect();
+    let site = if is_ip || labels.len() <= 2 {
+        host.clone()
+    } else {
+        labels[labels.len() - 2..].join(".")
+    };
+    format!("{scheme}://{site}")
+}
+
+/// Whether any of `allowed` is on another site than `own`.
+pub fn any_cross_site(own: &str, allowed: &[String]) -> bool {
+    let own = site_of(own);
+    allowed.iter().any(|o| site_of(o) != own)
+}
+
+/// `GET /api/csrf` from a page on another site of a backend on plain http: no cookie can
+/// reach it from there, so every upload would be refused later for a missing cookie. Says so
+/// now, with what to change.
+pub fn cross_site_refusal(headers: &HeaderMap, own: &str, https: bool) -> Result<(), ApiError> {
+    let Some(origin) = headers
+        .get(ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .and_then(normalize_origin)
+    else {
+        return Ok(());
+    };
+    if https || site_of(&origin) == site_of(own) {
+        return Ok(());
+    }
+    Err(ApiError::csrf(format!(
+        "this backend ({own}) is on another site than the page ({origin}) and serves plain \
+         http: its cookies cannot reach it from there (a cross-site cookie needs SameSite=None; \
+         Secure, so https). Serve the backend over https (JW_BACKEND_PUBLIC_ORIGIN=https://...) \
+         or on the page's site"
+    )))
 }
 
 /// `Origin`, shortened for a log line.

@@ -24,8 +24,8 @@ pub use config::{
     Config, ConfigError, MetadataRules, ServerLimits, DEFAULT_API_BASE, DEFAULT_LISTEN,
 };
 pub use csrf::{
-    cookie_name as csrf_cookie_name, mint_for as mint_csrf_token, COOKIE_NAME as CSRF_COOKIE,
-    HEADER_NAME as CSRF_HEADER,
+    cookie_name as csrf_cookie_name, mint_for as mint_csrf_token, site_of,
+    COOKIE_NAME as CSRF_COOKIE, HEADER_NAME as CSRF_HEADER,
 };
 pub use error::ApiError;
 pub use fetch_guard::is_internal as is_internal_address;

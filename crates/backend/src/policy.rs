@@ -83,6 +83,7 @@ pub struct Ownership {
     key: ServerKey,
     ttl: Duration,
     https: bool,
+    cross_site: bool,
 }
 
 fn now_secs() -> u64 {
@@ -92,9 +93,15 @@ fn now_secs() -> u64 {
 }
 
 impl Ownership {
-    /// Cookies signed with `key`, valid for `ttl`, `Secure` when `https`.
-    pub fn new(key: ServerKey, ttl: Duration, https: bool) -> Ownership {
-        Ownership { key, ttl, https }
+    /// Cookies signed with `key`, valid for `ttl`, `Secure` when `https`, `SameSite=None` when
+    /// pages on another site may call over https (see `csrf::same_site_attr`).
+    pub fn new(key: ServerKey, ttl: Duration, https: bool, cross_site: bool) -> Ownership {
+        Ownership {
+            key,
+            ttl,
+            https,
+            cross_site,
+        }
     }
 
     /// The `Set-Cookie` value that gives this browser media `id` (a valid platform key).
@@ -102,11 +109,10 @@ impl Ownership {
         let expiry = now_secs().saturating_add(self.ttl.as_secs());
         let expiry_text = expiry.to_string();
         let tag = self.key.tag("owner", &[id, &expiry_text]);
-        let secure = if self.https { "; Secure" } else { "" };
         format!(
-            "{OWNER_COOKIE_PREFIX}{id}={expiry_text}.{tag}; Path=/; Max-Age={}; HttpOnly; \
-             SameSite=Strict{secure}",
-            self.ttl.as_secs()
+            "{OWNER_COOKIE_PREFIX}{id}={expiry_text}.{tag}; Path=/; Max-Age={}; HttpOnly; {}",
+            self.ttl.as_secs(),
+            crate::csrf::same_site_attr(self.https, self.cross_site)
         )
     }
 

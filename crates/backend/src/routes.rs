@@ -18,6 +18,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jw_upload_core::{Resource, UploadRequest};
 use serde_json::Value;
+use tower::Layer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -44,6 +46,8 @@ pub(crate) struct AppState {
     pub(crate) allowed_origins: Vec<String>,
     pub(crate) key: ServerKey,
     pub(crate) https: bool,
+    /// Pages on another site may call (cookies `SameSite=None; Secure` under https).
+    pub(crate) cross_site: bool,
     pub(crate) ownership: Ownership,
     pub(crate) policy: Box<dyn Policy>,
     pub(crate) rules: Rules,
@@ -142,13 +146,21 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
     let key = ServerKey::new(&config.server_key);
     let https = config.is_https();
     let origin = config.origin();
+    let cross_site = csrf::any_cross_site(&origin, &config.allowed_origins);
+    if cross_site && !https {
+        tracing::warn!(
+            "JW_BACKEND_ALLOWED_ORIGINS lists another site than {origin}: cookies cannot cross \
+             sites over http; pages there get a 403 that says so (serve the backend over https)"
+        );
+    }
     let state = Arc::new(AppState {
         platform: Platform::new(&config),
         origin: origin.clone(),
         allowed_origins: config.allowed_origins.clone(),
         key: key.clone(),
         https,
-        ownership: Ownership::new(key.clone(), config.ownership_ttl, https),
+        cross_site,
+        ownership: Ownership::new(key.clone(), config.ownership_ttl, https, cross_site),
         policy,
         rules: Rules {
             metadata: config.metadata.clone(),
@@ -158,6 +170,7 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
                 v1: config.has_v1(),
                 v2: config.has_v2(),
             },
+            allowed_types: config.allowed_types.clone(),
         },
         fetch_hosts: config.fetch_hosts.clone(),
         limit: RateLimit::new(config.rate_limit_per_minute),
@@ -206,9 +219,15 @@ fn build(config: Config, policy: Box<dyn Policy>) -> Router {
         Some(dir) => {
             let csp = HeaderValue::from_str(&content_security_policy(&config))
                 .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-            router.fallback_service(ServeDir::new(dir)).layer(
-                SetResponseHeaderLayer::if_not_present(CONTENT_SECURITY_POLICY, csp),
-            )
+            // Compressed for browsers that ask (the wasm: 864 KB, 354 KB gzipped), as
+            // tower-http decides: not images, not tiny bodies.
+            let files = CompressionLayer::new().layer(ServeDir::new(dir));
+            router
+                .fallback_service(files)
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    CONTENT_SECURITY_POLICY,
+                    csp,
+                ))
         }
         None => router.fallback(|| async { ApiError::not_found("nothing is served here") }),
     };
@@ -362,9 +381,13 @@ async fn get_csrf(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
     if let Err(e) = csrf::check_origin(&headers, &state.origin, &state.allowed_origins, false) {
         return e.into_response();
     }
+    if let Err(e) = csrf::cross_site_refusal(&headers, &state.origin, state.https) {
+        return e.into_response();
+    }
     let token = csrf::mint_token(&state.key);
     let mut response = Json(serde_json::json!({ "token": token })).into_response();
-    if let Ok(cookie) = HeaderValue::from_str(&csrf::cookie_header(&token, state.https)) {
+    let cookie = csrf::cookie_header(&token, state.https, state.cross_site);
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(SET_COOKIE, cookie);
     }
     response

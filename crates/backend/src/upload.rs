@@ -26,6 +26,8 @@ pub struct Rules {
     pub account_uploads: bool,
     /// Whether fetch uploads are on.
     pub fetch: bool,
+    /// Video file types taken (HTML `accept` syntax); empty: any.
+    pub allowed_types: String,
     /// Which API generations the backend holds credentials for.
     pub apis: Apis,
 }
@@ -143,6 +145,17 @@ fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError>
         ));
     }
     let file = file_info(req, method)?;
+    if let (Some(f), Resource::Video) = (&req.file, resource) {
+        let ty = f.content_type.as_deref().unwrap_or("");
+        if method != Method::Fetch {
+            jw_upload_core::accept::check(&rules.allowed_types, &f.name, ty).map_err(|r| {
+                ApiError::bad_request_status(
+                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("file type not allowed: this backend {r}"),
+                )
+            })?;
+        }
+    }
     if let Some(size) = file.as_ref().map(|f| f.size) {
         if matches!(method, Method::S3 | Method::Direct) && size >= S3_MAX_BYTES {
             return Err(ApiError::bad_request(format!(

@@ -21,10 +21,10 @@ const FULL: [(&str, &str); 4] = [
 ];
 
 #[test]
-fn defaults_are_the_real_api_and_port_4000() {
+fn defaults_are_the_real_api_and_port_4020_not_the_demos_4000() {
     let c = load(&FULL).unwrap();
     assert_eq!(c.api_base, "https://api.jwplayer.com");
-    assert_eq!(c.listen.to_string(), "127.0.0.1:4000");
+    assert_eq!(c.listen.to_string(), "127.0.0.1:4020");
     assert_eq!(c.site_id, "site1234");
     assert_eq!(c.static_dir, None);
     assert!(c.allowed_origins.is_empty());
@@ -197,7 +197,7 @@ fn a_public_listen_needs_a_public_origin_and_a_key_is_long() {
     // Secure by default.
     let c = load(&FULL).unwrap();
     assert!(c.fetch_hosts.is_empty() && !c.account_uploads && !c.metadata.custom_params);
-    assert_eq!(c.origin(), "http://127.0.0.1:4000");
+    assert_eq!(c.origin(), "http://127.0.0.1:4020");
 }
 
 #[test]

@@ -86,13 +86,18 @@ async fn replies_to_an_allowed_origin_carry_the_grant_and_expose_retry_after() {
         .unwrap()
         .to_ascii_lowercase()
         .contains("retry-after"));
+    // The token of a backend on another site than the page: over https, with a cookie that
+    // crosses sites (over http the call is refused: see csrf.rs).
     let req = Request::get("/api/csrf")
         .header("host", "backend.test:4000")
         .header("origin", ALLOWED)
         .body(Body::empty())
         .unwrap();
-    let res = app(config(&dead_base().await)).oneshot(req).await.unwrap();
+    let mut cfg = config(&dead_base().await);
+    cfg.public_origin = Some("https://backend.test:4000".into());
+    let res = app(cfg).oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["access-control-allow-origin"], ALLOWED);
-    assert!(res.headers().contains_key("set-cookie"));
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("SameSite=None; Secure"), "{cookie}");
 }

@@ -267,3 +267,84 @@ async fn under_https_the_cookie_is_host_prefixed_and_secure() {
     );
     assert!(!cookie.contains("Domain"), "{cookie}");
 }
+
+#[test]
+fn sites_ignore_ports_and_subdomains() {
+    use jw_upload_backend::site_of;
+    assert_eq!(
+        site_of("http://127.0.0.1:4000"),
+        site_of("http://127.0.0.1:5173")
+    );
+    assert_eq!(
+        site_of("https://cms.shop.example"),
+        site_of("https://upload.shop.example:8443")
+    );
+    assert_ne!(
+        site_of("https://cms.example"),
+        site_of("https://upload.example.net")
+    );
+    assert_ne!(
+        site_of("http://localhost:4000"),
+        site_of("http://127.0.0.1:4000")
+    );
+    assert_ne!(
+        site_of("http://shop.example"),
+        site_of("https://shop.example")
+    );
+    assert_eq!(site_of("http://[::1]:4000"), "http://::1");
+}
+
+async fn csrf_from(
+    cfg: jw_upload_backend::Config,
+    origin: &str,
+) -> (StatusCode, Option<String>, Value) {
+    let req = Request::get("/api/csrf")
+        .header("host", HOST)
+        .header("origin", origin)
+        .body(Body::empty())
+        .unwrap();
+    let res = app(cfg).oneshot(req).await.unwrap();
+    let status = res.status();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .map(|c| c.to_str().unwrap().to_owned());
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        cookie,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn a_page_on_another_site_gets_samesite_none_under_https_and_a_clear_403_over_http() {
+    let base = dead_base().await;
+    // https, a CMS on another site allowed: the cookies are SameSite=None; Secure.
+    let mut cfg = oneshot_config(&base);
+    cfg.public_origin = Some("https://backend.test:4000".into());
+    cfg.allowed_origins = vec!["https://cms.example".into()];
+    let (status, cookie, _) = csrf_from(cfg, "https://cms.example").await;
+    assert_eq!(status, StatusCode::OK);
+    let cookie = cookie.unwrap();
+    assert!(cookie.contains("SameSite=None; Secure"), "{cookie}");
+
+    // The same over plain http: no cookie could cross, so the token call says what to do.
+    let mut cfg = oneshot_config(&base);
+    cfg.allowed_origins = vec!["http://cms.example".into()];
+    let (status, cookie, body) = csrf_from(cfg.clone(), "http://cms.example").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(cookie.is_none());
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("another site than the page (http://cms.example)")
+            && msg.contains("SameSite=None; Secure")
+            && msg.contains("https"),
+        "{msg}"
+    );
+    // A page on the backend's own site (another port) keeps the Strict cookie.
+    cfg.allowed_origins = vec!["http://backend.test:5173".into()];
+    let (status, cookie, _) = csrf_from(cfg, "http://backend.test:5173").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cookie.unwrap().contains("SameSite=Strict"));
+}

@@ -10,6 +10,7 @@ fn open() -> Rules {
         metadata: MetadataRules::default(),
         account_uploads: true,
         fetch: true,
+        allowed_types: String::new(),
         ..Rules::default()
     }
 }
@@ -455,4 +456,41 @@ fn a_huge_v1_call_is_refused_as_too_large_not_a_502() {
     )
     .unwrap_err();
     assert_eq!(e.status.as_u16(), 413);
+}
+
+#[test]
+fn allowed_types_are_checked_for_video_files_only() {
+    let rules = Rules {
+        allowed_types: "video/*, .mkv".into(),
+        ..open()
+    };
+    let ok = |body: Value| plan_upload(body.to_string().as_bytes(), &rules).is_ok();
+    assert!(ok(json!({"method":"s3","file":file()})));
+    assert!(ok(
+        json!({"method":"multipart","file":{"name":"a.MKV","size":9,"type":""}})
+    ));
+    // A caption track is not a video file: the list does not apply to it.
+    assert!(ok(
+        json!({"method":"form","resource":"track","video_key":"abcd1234","file":{"name":"a.vtt","size":9,"type":"text/vtt"}})
+    ));
+    assert!(ok(
+        json!({"method":"fetch","download_url":"https://cdn.example/a.mp4"})
+    ));
+    for (name, ty) in [("notes.txt", "text/plain"), ("doc.pdf", "application/pdf")] {
+        let body = json!({"method":"s3","file":{"name":name,"size":9,"type":ty}});
+        let e = plan_upload(body.to_string().as_bytes(), &rules).unwrap_err();
+        assert_eq!(e.status, 415, "{body}");
+        assert_eq!(
+            e.message,
+            format!("file type not allowed: this backend takes video/*, .mkv and this is {ty}")
+        );
+    }
+    // Not set: any type.
+    assert!(plan_upload(
+        json!({"method":"s3","file":{"name":"notes.txt","size":9,"type":"text/plain"}})
+            .to_string()
+            .as_bytes(),
+        &open()
+    )
+    .is_ok());
 }

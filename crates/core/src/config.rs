@@ -27,7 +27,19 @@ pub struct StatusConfig {
     /// Stop following after this long (an `Error` event with `retryable` set).
     #[serde(with = "crate::time::ms")]
     pub give_up_after: Duration,
+    /// Stop following after this many "not found" (or other refusing 4xx) replies in a row:
+    /// a wrong status URL, or a backend without the status route (`status_unavailable`).
+    #[serde(default = "default_max_not_found")]
+    pub max_not_found: u32,
 }
+
+fn default_max_not_found() -> u32 {
+    DEFAULT_MAX_NOT_FOUND
+}
+
+/// [`StatusConfig::max_not_found`]'s default: with the default waits (2 s, then half again
+/// each time) the fifth refusal comes about 26 s after the upload.
+pub const DEFAULT_MAX_NOT_FOUND: u32 = 5;
 
 impl StatusConfig {
     /// Defaults: first poll after 2 s, then up to every 30 s, for up to 2 hours.
@@ -38,6 +50,7 @@ impl StatusConfig {
             first_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(30),
             give_up_after: Duration::from_secs(2 * 3600),
+            max_not_found: DEFAULT_MAX_NOT_FOUND,
         }
     }
 }
@@ -98,6 +111,9 @@ pub struct Config {
     pub max_renewals: u32,
     /// Follow processing after the upload.
     pub status: Option<StatusConfig>,
+    /// The absolute URL credentials calls go to (the customer's backend), when the driver
+    /// knows it: only to name its host when it cannot be reached.
+    pub credentials_url: Option<String>,
 }
 
 impl Default for Config {
@@ -139,6 +155,7 @@ impl Config {
             wall_clock_offset_ms: None,
             max_renewals: 3,
             status: None,
+            credentials_url: None,
         }
     }
 

@@ -35,6 +35,9 @@ pub enum ErrorCode {
     ProcessingFailed,
     /// The driver asked for something the engine cannot do (wrong method for a resource, ...).
     InvalidConfig,
+    /// The bytes are in, but the status endpoint kept answering "not found" (or refusing):
+    /// processing can no longer be followed.
+    StatusUnavailable,
 }
 
 impl ErrorCode {
@@ -55,6 +58,7 @@ impl ErrorCode {
             ErrorCode::InvalidReply => "invalid_reply",
             ErrorCode::ProcessingFailed => "processing_failed",
             ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::StatusUnavailable => "status_unavailable",
         }
     }
 }

@@ -101,6 +101,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod accept;
 pub mod config;
 pub mod contract;
 pub mod engine;

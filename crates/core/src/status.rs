@@ -7,6 +7,7 @@ use crate::event::Event;
 use crate::io::{Body, HttpMethod, RequestKind, Response};
 use crate::protocol::Outgoing;
 use crate::reply::{MediaState, MediaStatus};
+use crate::retry::is_retryable_status;
 use crate::time::Millis;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub(crate) enum Follow {
     Ready,
     /// Failed (or gave up).
     Failed,
+    /// The status URL kept refusing: the upload is done, its processing unknown.
+    Unavailable,
 }
 
 /// The status follower.
@@ -31,6 +34,8 @@ pub(crate) struct StatusFollower {
     next_at: Millis,
     delay: Duration,
     in_flight: bool,
+    /// Refusing replies (404, 403...) in a row.
+    refusals: u32,
     pub outcome: Follow,
 }
 
@@ -44,6 +49,7 @@ impl StatusFollower {
             url,
             cfg,
             in_flight: false,
+            refusals: 0,
             outcome: Follow::Polling,
         }
     }
@@ -93,6 +99,29 @@ impl StatusFollower {
         } else {
             None
         };
+        let refused = (400..500).contains(&resp.status) && !is_retryable_status(resp.status);
+        if refused {
+            self.refusals += 1;
+            if self.refusals >= self.cfg.max_not_found {
+                self.in_flight = false;
+                self.outcome = Follow::Unavailable;
+                events.push_back(Event::Error(
+                    UploadError::new(
+                        ErrorCode::StatusUnavailable,
+                        format!(
+                            "status unavailable: {} answered HTTP {} {} times in a row \
+                             (check the status endpoint). The upload itself finished.",
+                            self.url, resp.status, self.refusals
+                        ),
+                        false,
+                    )
+                    .with_status(resp.status),
+                ));
+                return;
+            }
+        } else {
+            self.refusals = 0;
+        }
         let Some(status) = status else {
             return self.schedule(now, events);
         };
@@ -164,6 +193,44 @@ mod tests {
         assert!(matches!(ev.pop_front(), Some(Event::Ready(_))));
         assert_eq!(f.outcome, Follow::Ready);
         assert_eq!(f.timeout(), None);
+    }
+
+    #[test]
+    fn gives_up_after_refusals_in_a_row_not_after_other_failures() {
+        let mut ev = VecDeque::new();
+        let mut cfg = StatusConfig::new("http://b/api/nope/{id}");
+        cfg.max_not_found = 3;
+        let mut f = StatusFollower::new(cfg, "M", Millis(0));
+        let mut now = Millis(0);
+        let mut poll = |f: &mut StatusFollower, status: u16, ev: &mut VecDeque<Event>| {
+            now = f.timeout().unwrap();
+            let _ = f.next(now).unwrap();
+            f.on_response(&Response::new(status, "{}"), now, ev);
+        };
+        // A 503 between refusals starts the count again.
+        poll(&mut f, 404, &mut ev);
+        poll(&mut f, 404, &mut ev);
+        poll(&mut f, 503, &mut ev);
+        poll(&mut f, 404, &mut ev);
+        poll(&mut f, 404, &mut ev);
+        assert_eq!(f.outcome, Follow::Polling);
+        assert!(ev.is_empty());
+        poll(&mut f, 404, &mut ev);
+        assert_eq!(f.outcome, Follow::Unavailable);
+        assert_eq!(f.timeout(), None);
+        let Some(Event::Error(e)) = ev.pop_front() else {
+            panic!("an error says why")
+        };
+        assert_eq!(
+            (e.code, e.status),
+            (ErrorCode::StatusUnavailable, Some(404))
+        );
+        assert!(
+            e.message
+                .starts_with("status unavailable: http://b/api/nope/M answered HTTP 404 3 times"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -109,7 +109,11 @@ impl Queue {
                 if item.phase.with_untracked(|p| matches!(p, Phase::Failed(_))) {
                     return;
                 }
-                let phase = Phase::from_state(state, following, now_ms());
+                let mut phase = Phase::from_state(state, following, now_ms());
+                if phase == Phase::Ready && item.status_note.with_untracked(Option::is_some) {
+                    // Done without a status: the bytes are in, processing unknown.
+                    phase = Phase::Uploaded;
+                }
                 if let State::Retrying {
                     attempt,
                     delay,
@@ -190,6 +194,14 @@ impl Queue {
                     o.insert("md5".into(), r.md5.clone().into());
                 }
                 self.emit("upload-success", d);
+            }
+            Event::Error(e) if e.code == jw_upload_core::ErrorCode::StatusUnavailable => {
+                item.status_note.set(Some(e.message.clone()));
+                let mut d = Self::detail(item);
+                if let Some(o) = d.as_object_mut() {
+                    o.insert("message".into(), e.message.clone().into());
+                }
+                self.emit("upload-status-unavailable", d);
             }
             Event::Error(e) => {
                 if item.phase.with_untracked(|p| *p == Phase::Cancelled) {

@@ -113,6 +113,7 @@ impl Queue {
     /// Queues files (each starts when a slot is free).
     pub fn add_files(&self, files: Vec<File>) {
         let opts = self.options.get_untracked();
+        let mut refused = Vec::new();
         for file in files {
             let blob: &Blob = file.as_ref();
             let id = self.local.try_update_value(|l| {
@@ -121,11 +122,24 @@ impl Queue {
                 id
             });
             let Some(id) = id else { continue };
-            let item = self.new_item(id, file.name(), Some(source::size_of(blob)), None, &opts);
+            let mut item = self.new_item(id, file.name(), Some(source::size_of(blob)), None, &opts);
+            // `accept` holds for drops and `addFiles` too, not only the picker's filter.
+            if let Err(r) = jw_upload_core::accept::check(&opts.accept, &item.name, &blob.type_()) {
+                let why = format!("not accepted here: this uploader {r}");
+                item.refusal = Some(why.clone());
+                self.items.update(|items| items.push(item.clone()));
+                refused.push((item, why));
+                continue;
+            }
             self.local.update_value(|l| {
                 l.files.insert(id, file);
             });
             self.items.update(|items| items.push(item));
+        }
+        // Failed once every file of this batch has its row, so "the queue is over" is not
+        // said while the accepted ones wait.
+        for (item, why) in refused {
+            self.fail(&item, why);
         }
         self.schedule();
     }
@@ -172,6 +186,8 @@ impl Queue {
                 ..Progress::default()
             }),
             media_id: RwSignal::new(None),
+            refusal: None,
+            status_note: RwSignal::new(None),
         }
     }
 
@@ -206,6 +222,7 @@ impl Queue {
             .unwrap_or(0);
         item.phase.set(Phase::Waiting);
         item.media_id.set(None);
+        item.status_note.set(None);
         item.progress.update(|p| {
             *p = Progress {
                 total: item.size.unwrap_or(0),
@@ -219,8 +236,12 @@ impl Queue {
         self.emit("upload-start", Self::detail(&item));
         let queue = *self;
         self.with_csrf(move |token| {
-            if queue.run_of(item.id) == run {
-                queue.launch(item, run, token);
+            if queue.run_of(item.id) != run {
+                return;
+            }
+            match token {
+                Ok(token) => queue.launch(item, run, token),
+                Err(why) => queue.fail(&item, why),
             }
         });
     }
@@ -324,11 +345,12 @@ impl Queue {
 
     /// Queues a failed or cancelled item again, from the start.
     pub fn retry(&self, id: u32) {
-        if let Some(item) = self.item(id) {
+        if let Some(item) = self.item(id).filter(|i| i.refusal.is_none()) {
             if matches!(
                 item.phase.get_untracked(),
                 Phase::Failed(_) | Phase::Cancelled
             ) {
+                self.forget_csrf_failure();
                 item.phase.set(Phase::Queued);
                 self.schedule();
             }

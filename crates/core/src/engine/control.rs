@@ -72,6 +72,7 @@ impl Upload {
                 continue;
             }
             self.progress.remove(id.0);
+            self.reach.forget(id.0);
             self.aborts.push_back(id);
             if !failed {
                 self.machine.requeue(&f.kind, false);
@@ -160,7 +161,7 @@ impl Upload {
             (Outcome::Finished(_), Some(f)) => {
                 return match f.outcome {
                     Follow::Polling => State::Processing,
-                    Follow::Ready => State::Done,
+                    Follow::Ready | Follow::Unavailable => State::Done,
                     Follow::Failed => State::Failed,
                 }
             }

@@ -80,10 +80,19 @@ impl RetryGate {
             ),
         };
         e.retryable = true;
-        e.message = format!(
-            "{} Gave up after {} attempts ({reason}).",
-            e.message, policy.max_attempts
-        );
+        // The status is in the message already: name the last failure only when it adds to it.
+        let said = e.status.is_some() && matches!(reason, RetryReason::Status { .. });
+        e.message = if said {
+            format!(
+                "{} Gave up after {} attempts.",
+                e.message, policy.max_attempts
+            )
+        } else {
+            format!(
+                "{} Gave up after {} attempts ({reason}).",
+                e.message, policy.max_attempts
+            )
+        };
         e
     }
 

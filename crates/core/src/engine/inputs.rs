@@ -7,7 +7,7 @@ use crate::error::{ErrorCode, UploadError};
 use crate::event::{Event, RetryReason};
 use crate::io::{FailureKind, Request, RequestId, RequestKind, Response, Task};
 use crate::method::Method;
-use crate::protocol::{rejected, Outgoing};
+use crate::protocol::{refusal_words, rejected, Outgoing};
 use crate::reply::Credentials;
 use crate::retry::is_retryable_status;
 use crate::status::StatusFollower;
@@ -37,23 +37,44 @@ impl Upload {
                     status: resp.status,
                 },
                 ra,
-                Some(rejected(&resp)),
+                Some(backend_rejected(&resp)),
                 now,
             );
         } else {
-            let mut e = rejected(&resp);
+            let mut e = backend_rejected(&resp);
             if self.creds.last().is_some() {
                 // A renewal refused: the credentials stay expired.
                 e.code = ErrorCode::CredentialsExpired;
                 e.message = format!(
-                    "The upload credentials expired and the backend refused new ones (HTTP {}).",
-                    resp.status
+                    "The upload credentials expired and the backend refused new ones: {}",
+                    lower_first(&e.message)
                 );
             }
             self.fail(e);
         }
     }
+}
 
+/// A refusal of the customer's backend: its own message (`{"error":{"message":..}}`, what the
+/// reference backend sends) in the words of [`refusal_words`], the codes as for the platform.
+fn backend_rejected(resp: &Response) -> UploadError {
+    let mut e = rejected(resp);
+    if e.code == ErrorCode::ServerRejected {
+        e.message = refusal_words("backend", resp.status, e.platform_message.as_deref());
+    }
+    e
+}
+
+/// "The backend refused" -> "the backend refused" (inside a sentence).
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+impl Upload {
     pub(super) fn install(&mut self, c: Credentials, now: Millis) {
         let (machine, mut ctx) = self.ctx_parts(now);
         match machine.install(&c, &mut ctx) {
@@ -76,6 +97,8 @@ impl Upload {
         let kind = RequestKind::Credentials;
         let f = Flight::new(kind, self.cfg.stall_timeout, 0, self.cfg.size, now);
         self.flights.insert(id, f);
+        self.reach
+            .launched(id.0, self.cfg.credentials_url.as_deref());
         self.creds.asked(id);
         // A direct link is renewed by a new create (v2 documents no call that signs a new
         // direct link for an existing media), so its media id is not sent.
@@ -169,6 +192,7 @@ impl Upload {
             id,
             Flight::new(o.kind.clone(), stall, body_len, self.cfg.size, now),
         );
+        self.reach.launched(id.0, Some(&o.url));
         Request {
             id,
             kind: o.kind,
@@ -198,6 +222,7 @@ impl Upload {
             return;
         };
         self.progress.remove(id.0);
+        self.reach.answered(id.0);
         if f.kind == RequestKind::Credentials {
             self.on_credentials(resp, now);
             self.after(now);
@@ -227,18 +252,31 @@ impl Upload {
             return; // aborted meanwhile (pause, cancel): nothing to say
         }
         self.progress.remove(id.0);
+        self.reach.forget(id.0);
         self.fail(UploadError::file_changed());
         self.after(now);
     }
 
     /// Request (or credentials call) `id` ended without a reply: retried like any network
-    /// failure.
+    /// failure, unless its origin never answered and nothing of it left the browser a few
+    /// times in a row (see `reach.rs`): then the upload fails saying where to look.
     pub fn handle_failure(&mut self, id: RequestId, kind: FailureKind, now: Millis) {
         let Some(f) = self.flights.remove(&id) else {
             return;
         };
+        let sent_any = self.progress.sending(id.0).is_some_and(|s| s.sent > 0);
         self.progress.remove(id.0);
-        self.lost(f, reason_of(kind), now);
+        let unreachable =
+            if kind == FailureKind::Network && self.online && f.kind != RequestKind::MediaStatus {
+                self.reach.network_failure(id.0, sent_any, now)
+            } else {
+                self.reach.forget(id.0);
+                None
+            };
+        match unreachable {
+            Some(e) if self.running() => self.fail(e),
+            _ => self.lost(f, reason_of(kind), now),
+        }
         self.after(now);
     }
 
@@ -291,6 +329,7 @@ impl Upload {
         for id in stalled {
             if let Some(f) = self.flights.remove(&id) {
                 self.progress.remove(id.0);
+                self.reach.forget(id.0);
                 self.aborts.push_back(id);
                 self.events.push_back(Event::Stalled {
                     id,

@@ -2,12 +2,13 @@
 //! requests, aborts, the driver's tasks, the UI's events and the next deadline. This file holds
 //! the state and its record; `inputs.rs` takes what the driver reports, `control.rs` holds
 //! pause/cancel/offline, verdicts and the UI state, `creds.rs` the credentials' state and
-//! `gate.rs` the retry pause and its budget.
+//! `gate.rs` the retry pause and its budget, `reach.rs` origins that never answered.
 
 mod control;
 mod creds;
 mod gate;
 mod inputs;
+mod reach;
 
 use crate::config::Config;
 use crate::error::{ErrorCode, UploadError};
@@ -21,6 +22,8 @@ use crate::status::StatusFollower;
 use crate::time::Millis;
 use creds::Creds;
 use gate::RetryGate;
+use reach::Reach;
+pub use reach::{UNREACHABLE_AFTER, UNREACHABLE_FAILURES};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
@@ -147,6 +150,7 @@ pub struct Upload {
     wanted: BTreeSet<(u64, u64)>,
     state: Option<State>,
     media_hint: Option<String>,
+    reach: Reach,
 }
 
 impl Upload {
@@ -188,6 +192,7 @@ impl Upload {
             wanted: BTreeSet::new(),
             state: None,
             media_hint: None,
+            reach: Reach::default(),
         }
     }
 

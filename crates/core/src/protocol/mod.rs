@@ -117,11 +117,40 @@ pub(crate) fn rejected(resp: &Response) -> UploadError {
         ErrorCode::TooManyParts => "The server refused: too many parts.".to_string(),
         ErrorCode::TooLargeForMethod => "The file is too large for this upload method.".into(),
         ErrorCode::CredentialsExpired => "The upload credentials expired.".into(),
-        _ => format!("The server refused the upload (HTTP {}).", resp.status),
+        _ => refusal_words("server", resp.status, pe.message.as_deref()),
     };
     UploadError::new(code, msg, is_retryable_status(resp.status))
         .with_status(resp.status)
         .with_platform(pe.code, pe.message)
+}
+
+/// Longest server message shown in a row (a proxy's HTML error page is no message).
+const MAX_SHOWN_MESSAGE: usize = 200;
+
+/// A refusal in words that say what to fix: "refused" for a 4xx (the request must change),
+/// "failed" for anything else (the server's trouble), the status once, and the server's own
+/// message (`{"error":{"message":..}}`, S3's `<Message>`) as text when it has one.
+/// `who` is "server" (the platform) or "backend" (the customer's backend).
+pub(crate) fn refusal_words(who: &str, status: u16, message: Option<&str>) -> String {
+    let head = if (400..500).contains(&status) {
+        format!("The {who} refused the upload (HTTP {status})")
+    } else {
+        format!("The upload failed on the {who} (HTTP {status})")
+    };
+    let detail = message
+        .map(str::trim)
+        .filter(|m| !m.is_empty() && !m.starts_with('<'))
+        .map(|m| {
+            let mut m: String = m.chars().take(MAX_SHOWN_MESSAGE).collect();
+            if m.ends_with('.') {
+                m.pop();
+            }
+            m
+        });
+    match detail {
+        Some(d) => format!("{head}: {d}."),
+        None => format!("{head}."),
+    }
 }
 
 /// The default reading of a reply a machine has no special meaning for: retry 408/429/5xx;
