@@ -14,16 +14,21 @@ use super::progress_bar::ProgressBar;
 use super::queue::Queue;
 
 /// The state in words, e.g. "retrying in 3 s" or "failed: the server refused the file".
-pub fn state_words(phase: &Phase, now_ms: f64, options: &WidgetOptions) -> String {
+/// `restarts`: the method sends the whole file in one request, so a pause starts it over.
+pub fn state_words(phase: &Phase, now_ms: f64, restarts: bool, options: &WidgetOptions) -> String {
     let l = &options.labels;
     match phase {
-        Phase::Retrying { at_ms } => {
-            let n = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
-            l.fill("state_retrying", &[("n", &n.to_string())])
-        }
+        Phase::Retrying { at_ms } => l.fill("state_retrying", &[("n", &countdown(*at_ms, now_ms))]),
+        Phase::Paused if restarts => l.get("state_paused_restarts"),
         Phase::Failed(reason) => l.fill("state_failed", &[("reason", &lower_first(reason))]),
         other => l.get(&format!("state_{}", other.name())),
     }
+}
+
+/// Whole seconds until `at_ms`, rounded up: "1" in the last second, "0" once due.
+fn countdown(at_ms: f64, now_ms: f64) -> String {
+    let n = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
+    n.to_string()
 }
 
 /// "The server refused" → "the server refused" (after "failed: "), leaving acronyms alone.
@@ -125,14 +130,20 @@ pub fn FileRow(
             .map(|m| label(&format!("method_{}", m.as_str())))
             .unwrap_or_else(|| label("method_auto"))
     };
+    // Whether pausing throws the bytes sent away (a single-request method).
+    let restarts = move || item.method.get().is_some_and(|m| m.single_request());
     let state_text = move || {
         let p = phase.get();
         let t = if matches!(p, Phase::Retrying { .. }) {
-            now.get()
+            // The signal only wakes this up; the clock itself is read now, so the countdown is
+            // never a tick late (it showed one second too many).
+            now.track();
+            crate::timer::now().0 as f64
         } else {
             0.0
         };
-        options.with(|o| state_words(&p, t, o))
+        let r = restarts();
+        options.with(|o| state_words(&p, t, r, o))
     };
     // Speed and time left while uploading; the media key once the platform has the file.
     let rate_text = move || {
@@ -239,8 +250,14 @@ pub fn FileRow(
                     // One button that toggles, so the focus stays on it.
                     <button type="button" class="icon-btn" part="button"
                         data-testid=move || if is_paused() { "resume" } else { "pause" }
-                        aria-label=move || if is_paused() { aria("resume")() } else { aria("pause")() }
-                        title=move || label(if is_paused() { "resume" } else { "pause" })
+                        aria-label=move || {
+                            if is_paused() { aria("resume")() }
+                            else if restarts() { aria("pause_restarts")() }
+                            else { aria("pause")() }
+                        }
+                        title=move || label(if is_paused() { "resume" }
+                            else if restarts() { "pause_restarts" } else { "pause" })
+                        data-restarts=move || restarts().to_string()
                         on:click=move |_| {
                             if is_paused() { queue.resume(id) } else { queue.pause(id) }
                         }>

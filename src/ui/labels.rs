@@ -33,6 +33,10 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("state_waiting", "starting"),
     ("state_uploading", "uploading"),
     ("state_paused", "paused"),
+    (
+        "state_paused_restarts",
+        "paused: resuming starts this file over",
+    ),
     ("state_offline", "offline: waiting for the network"),
     ("state_retrying", "retrying in {n} s"),
     ("state_verifying", "verifying"),
@@ -45,6 +49,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("left", "{t} left"),
     ("media_key", "key {key}"),
     ("pause", "Pause"),
+    ("pause_restarts", "Pause (restarts this file)"),
     ("resume", "Resume"),
     ("cancel", "Cancel"),
     ("retry", "Retry"),
