@@ -8,7 +8,7 @@
 //! retry of a single-request upload, a lost chunk or part): then it drops to what is left.
 //! Speed is a time-based EWMA of that estimate, so it decays while nothing moves.
 //!
-//! The rate of one request is the slope of its handed-over bytes over windows of
+//! The rate of one request is the lowest slope of its handed-over bytes over windows of
 //! [`WINDOW`], leaving out the first window (the burst into empty buffers); until it is known,
 //! the rate of the requests acknowledged before stands in; with neither, nothing in flight is
 //! credited. The stall watchdog reads the same rate and estimate.
@@ -41,6 +41,9 @@ pub const WINDOW: Duration = Duration::from_secs(1);
 /// (the browser reports every 50-100 ms while its socket takes bytes; a silent socket is full
 /// because the server stopped reading).
 pub const GRACE: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(1));
+/// Windows closed before a request's own rate is used: the first (the burst) is left out,
+/// and the rate is the lowest slope of the two or more after it.
+const TRUSTED_WINDOWS: u32 = 3;
 /// The grace before the gap between reports is known.
 const FIRST_GRACE: Duration = Duration::from_millis(250);
 /// How often the engine asks for the time while bodies are in flight, so the estimate, the
@@ -56,14 +59,22 @@ pub struct Sending {
     pub len: u64,
     /// When it started or last moved forward.
     pub at: Millis,
-    /// The link's rate in bytes per ms, from windows after the first, smoothed.
+    /// The link's rate in bytes per ms: the lowest slope of the handed-over bytes over the
+    /// windows after the first. While the buffers between browser and server still grow, the
+    /// browser hands bytes over faster than the server reads them; the slope falls to the
+    /// server's rate once they are full, so the lowest is the closest from above.
     pub rate: Option<f64>,
-    /// Estimated bytes the server has read, `<= sent`.
+    /// Estimated bytes the server has read: the rate times the time the request was seen
+    /// moving after its first window, at most `sent`.
     pub delivered: f64,
     started: Millis,
     window: (Millis, u64),
     windows: u32,
-    credited_at: Millis,
+    /// The lowest slope so far (windows after the first).
+    lowest: Option<f64>,
+    /// Milliseconds the request was seen moving, and up to when they are counted.
+    moving: u64,
+    counted_to: Millis,
     /// Smoothed ms between reports that moved forward.
     gap: Option<f64>,
 }
@@ -79,7 +90,9 @@ impl Sending {
             started: now,
             window: (now, 0),
             windows: 0,
-            credited_at: now,
+            lowest: None,
+            moving: 0,
+            counted_to: now,
             gap: None,
         }
     }
@@ -90,20 +103,24 @@ impl Sending {
         })
     }
 
-    /// Credits the time up to `now` at the known rate (or `fallback`) while the request moves.
+    /// Counts the time up to `now` as moving while the request moves (handing over with a
+    /// report within the grace, or all handed over and draining), and re-derives the estimate
+    /// from the known rate (or `fallback`, the acknowledged one).
     fn advance(&mut self, now: Millis, fallback: Option<f64>) {
         let until = if self.sent < self.len {
             now.min(self.at + self.grace())
         } else {
             now
         };
-        if let Some(r) = self.rate.or(fallback) {
-            if until > self.credited_at {
-                self.delivered += r * (until.0 - self.credited_at.0) as f64;
-            }
+        if until > self.counted_to {
+            self.moving += until.0 - self.counted_to.0;
+            self.counted_to = until;
         }
-        self.credited_at = self.credited_at.max(until);
-        self.delivered = self.delivered.min(self.sent as f64);
+        self.delivered = self
+            .rate
+            .or(fallback)
+            .map_or(0.0, |r| r * self.moving as f64)
+            .min(self.sent as f64);
     }
 
     fn report(&mut self, sent: u64, now: Millis, fallback: Option<f64>) {
@@ -113,29 +130,39 @@ impl Sending {
         }
         self.advance(now, fallback);
         if sent > self.sent {
+            let silent = now.since(self.at) > self.grace();
             if self.sent > 0 {
                 let g = now.0.saturating_sub(self.at.0) as f64;
                 self.gap = Some(self.gap.map_or(g, |old| 0.7 * old + 0.3 * g));
             }
             self.at = now;
+            if silent {
+                // A stall ended: its silent time earned nothing, and measures no rate.
+                self.counted_to = now;
+                self.window = (now, self.sent);
+            }
             let dt = now.0.saturating_sub(self.window.0 .0);
             if dt >= WINDOW.as_millis() as u64 {
                 let slope = (sent - self.window.1) as f64 / dt as f64;
                 self.windows += 1;
+                if self.windows == 1 {
+                    // The first window is the burst into empty buffers: what the server read
+                    // meanwhile is not known, so its time earns nothing (a lag of one window).
+                    self.moving = 0;
+                }
                 if self.windows >= 2 {
-                    if self.rate.is_none() {
-                        // What this window saw the server read.
-                        self.delivered = self.delivered.max(slope * dt as f64);
-                    }
-                    self.rate = Some(self.rate.map_or(slope, |old| 0.5 * old + 0.5 * slope));
+                    self.lowest = Some(self.lowest.map_or(slope, |old| old.min(slope)));
+                }
+                if self.windows >= TRUSTED_WINDOWS {
+                    // Buffers still growing in the second window make it look faster than the
+                    // server reads: the rate is the lowest of at least two.
+                    self.rate = self.lowest;
                 }
                 self.window = (now, sent);
             }
-            // A stall ended: its silent time earned nothing.
-            self.credited_at = now;
         }
         self.sent = sent;
-        self.delivered = self.delivered.min(self.sent as f64);
+        self.advance(now, fallback);
     }
 
     /// Bytes handed over but not (by the estimate) read yet: what the buffers hold.
@@ -388,15 +415,42 @@ mod tests {
         // 6 MiB into empty buffers at once, then 1 MiB/s as the server reads.
         p.set_in_flight(1, 6 * MIB, Millis(10));
         assert_eq!(p.loaded(), 0, "a burst into buffers is no byte read");
-        for i in 1..=20u64 {
+        for i in 1..=30u64 {
             p.set_in_flight(1, 6 * MIB + i * MIB / 10, Millis(10 + i * 100));
+            if i == 20 {
+                assert_eq!(
+                    p.loaded(),
+                    0,
+                    "one window after the burst is not trusted yet"
+                );
+            }
         }
-        // At 2.01 s the server has read about 2 MiB; the browser handed over 8 MiB.
+        // At 3.01 s the server has read about 3 MiB; the browser handed over 9 MiB. The
+        // windows after the first are credited.
         let l = p.loaded();
-        assert!(l <= 2 * MIB + MIB / 10, "{l}");
-        assert!(l >= MIB / 2, "the second window is credited: {l}");
+        assert!(l <= 3 * MIB, "{l}");
+        assert!(l >= 2 * MIB - MIB / 10, "{l}");
         let r = p.sending(1).unwrap().rate.unwrap();
         assert!((r - MIB as f64 / 1000.0).abs() < 1.0, "{r}");
+    }
+
+    #[test]
+    fn growing_buffers_look_fast_until_the_lowest_window() {
+        let mut p = ProgressTracker::new(100 * MIB);
+        p.start(1, 100 * MIB, Millis(0));
+        // The server reads 1 MiB/s; the buffers grow by 1 MiB/s for the first 2.5 s.
+        for i in 1..=60u64 {
+            let read = i * MIB / 10;
+            let buffered = (i.min(25)) * MIB / 10;
+            p.set_in_flight(1, read + buffered, Millis(i * 100));
+        }
+        let r = p.sending(1).unwrap().rate.unwrap();
+        assert!(
+            (r - MIB as f64 / 1000.0).abs() < 1.0,
+            "the lowest slope: {r}"
+        );
+        let l = p.loaded();
+        assert!(l <= 6 * MIB, "{l}");
     }
 
     #[test]
@@ -404,18 +458,19 @@ mod tests {
         let mut p = ProgressTracker::new(4 * MIB);
         p.start(1, 4 * MIB, Millis(0));
         p.set_in_flight(1, MIB, Millis(0));
-        for i in 1..=20u64 {
-            p.set_in_flight(1, MIB + i * 3 * MIB / 20, Millis(i * 100));
+        for i in 1..=30u64 {
+            p.set_in_flight(1, MIB + i * MIB / 10, Millis(i * 100));
         }
         let at_handover = p.loaded();
-        for t in (2100..=4000).step_by(250) {
+        assert!(at_handover > 0, "three windows measured the link");
+        for t in (3100..=6000).step_by(250) {
             p.tick(Millis(t));
         }
         let later = p.loaded();
-        assert!(later > at_handover + MIB, "{at_handover} -> {later}");
+        assert!(later > at_handover + MIB / 2, "{at_handover} -> {later}");
         assert!(later < 4 * MIB, "short of the total until acknowledged");
-        p.acknowledged(1, Millis(4000));
-        p.set_committed(4 * MIB, Millis(4000));
+        p.acknowledged(1, Millis(6000));
+        p.set_committed(4 * MIB, Millis(6000));
         assert_eq!(p.loaded(), 4 * MIB);
     }
 
@@ -495,6 +550,9 @@ mod tests {
         parallel: usize,
         total: u64,
         stall: Option<(u64, u64)>,
+        /// The buffers grow to `buffer` over this many ms of a request (TCP autotuning), so
+        /// for a while the browser hands bytes over faster than the server reads them.
+        grow: u64,
     }
 
     fn link() -> impl Strategy<Value = Link> {
@@ -506,9 +564,11 @@ mod tests {
             (1usize..4),
             (1u64..40),
             prop::option::of((0u64..20_000, 0u64..15_000)),
+            (1u64..2000),
         )
             .prop_map(
-                |(mib_s, buffer, every, part, parallel, total, stall)| Link {
+                |(mib_s, buffer, every, part, parallel, total, stall, grow)| Link {
+                    grow,
                     rate: mib_s * MIB as f64 / 1000.0,
                     buffer,
                     every,
@@ -524,13 +584,19 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
         /// Sampled every 250 ms: never more than max(2 MiB, 5 %) ahead of the bytes the server
-        /// read, never backwards, 100 % only with every byte acknowledged; once the link was
-        /// measured, never "0 s left" while more than that remains.
+        /// read, never backwards, 100 % only with every byte acknowledged, never "0 s left"
+        /// while more than that remains. The one blind spot, left out of the bound: a server
+        /// that stops reading once the whole body sits in the socket (no report can show it; the
+        /// watchdog catches it within twice the stall timeout, and the bar then drops back).
+        /// And a limit: buffers that keep growing after the first windows hand bytes over
+        /// faster than the server reads, like a faster link would, until they are full (the
+        /// estimate is still never past what was handed over); the model grows them for up
+        /// to 2 s.
         #[test]
         fn never_ahead_of_the_server(l in link()) {
             let slack = (2 * MIB).max(l.total / 20) as f64;
             let mut p = ProgressTracker::new(l.total);
-            // (id, start byte, len, read, sent)
+            // (id, started at, len, read, sent)
             let mut flights: Vec<(u64, u64, u64, f64, u64)> = Vec::new();
             // Requests that sat handed over while the server stopped reading: the blind spot.
             let mut blind: Vec<u64> = Vec::new();
@@ -541,7 +607,7 @@ mod tests {
                 while flights.len() < l.parallel && next < l.total {
                     let len = l.part.min(l.total - next);
                     p.start(next_id, len, Millis(now));
-                    flights.push((next_id, next, len, 0.0, 0));
+                    flights.push((next_id, now, len, 0.0, 0));
                     next += len;
                     next_id += 1;
                 }
@@ -554,7 +620,8 @@ mod tests {
                     if !stalled {
                         f.3 = (f.3 + l.rate * 10.0).min(f.2 as f64);
                     }
-                    f.4 = (f.3 as u64 + l.buffer).min(f.2);
+                    let grown = l.buffer * (now - f.1).min(l.grow) / l.grow;
+                    f.4 = f.4.max((f.3 as u64 + grown).min(f.2));
                 }
                 let report = now - last_report >= l.every;
                 if report {
