@@ -116,6 +116,10 @@ pub fn FileRow(
         let p = progress.get();
         format::percent_until(p.loaded, p.total, phase.with(Phase::is_success))
     });
+    let sending = Signal::derive(move || {
+        let p = progress.get();
+        format::percent_until(p.sent, p.total, phase.with(Phase::is_success))
+    });
     let size_text = move || {
         let p = progress.get();
         match (item.size, p.total) {
@@ -164,6 +168,11 @@ pub fn FileRow(
         }
         if let Some(eta) = p.eta_secs {
             parts.push(options.with(|o| o.labels.fill("left", &[("t", &format::duration(eta))])));
+        }
+        if parts.is_empty() && p.sent > p.loaded {
+            // Handed to the browser, nothing measured yet: say so rather than a number.
+            let b = format::bytes(p.sent - p.loaded);
+            parts.push(options.with(|o| o.labels.fill("sending", &[("b", &b)])));
         }
         parts.join(" · ")
     };
@@ -235,7 +244,7 @@ pub fn FileRow(
                     </span>
                 </div>
                 <ProgressBar value=percent label=bar_label text=bar_text tone=tone
-                    test_id="file-progress"/>
+                    test_id="file-progress" sending=sending/>
                 <div class="row-bottom">
                     <span class=move || format!("state {}", phase.with(|p| p.name()))
                         data-testid="file-state">

@@ -47,6 +47,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("state_cancelled", "cancelled"),
     ("state_failed", "failed: {reason}"),
     ("left", "{t} left"),
+    ("sending", "{b} sent, not yet confirmed"),
     ("media_key", "key {key}"),
     ("pause", "Pause"),
     ("pause_restarts", "Pause (restarts this file)"),

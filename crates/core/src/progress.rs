@@ -27,6 +27,12 @@ pub struct Progress {
     pub loaded: u64,
     /// File size.
     pub total: u64,
+    /// Bytes acknowledged plus those handed to the browser for the requests in flight
+    /// (`>= loaded`): what is sent but not known to be read is `sent - loaded`, the part of the
+    /// bar still "sending" (on a slow line the browser's buffers take megabytes of a body at
+    /// once, and nothing shows how far the server is through them until it replies).
+    #[serde(default)]
+    pub sent: u64,
     /// Smoothed throughput of `loaded`, once measured; decays while nothing moves.
     pub bytes_per_second: Option<f64>,
     /// Estimated time left, once measured.
@@ -193,7 +199,7 @@ pub struct ProgressTracker {
     ewma: Option<f64>,
     first_credit: Option<Millis>,
     advanced_at: Millis,
-    last_sent: Option<(u64, Option<u64>)>,
+    last_sent: Option<(u64, u64, Option<u64>)>,
 }
 
 /// Time constant of the speed average.
@@ -386,14 +392,21 @@ impl ProgressTracker {
         let loaded = self.loaded();
         let bps = self.bytes_per_second();
         let rounded = bps.map(|b| b as u64);
-        if self.last_sent == Some((loaded, rounded)) {
+        let handed: u64 = self.in_flight.values().map(|s| s.sent).sum();
+        let sent = self
+            .committed
+            .saturating_add(handed)
+            .min(self.total)
+            .max(loaded);
+        if self.last_sent == Some((loaded, sent, rounded)) {
             return None;
         }
-        self.last_sent = Some((loaded, rounded));
+        self.last_sent = Some((loaded, sent, rounded));
         let eta = bps.map(|b| Duration::from_secs_f64(((self.total - loaded) as f64 / b).min(1e9)));
         Some(Progress {
             loaded,
             total: self.total,
+            sent,
             bytes_per_second: bps,
             eta,
         })
