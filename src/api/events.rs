@@ -51,7 +51,7 @@ pub(super) fn make_sink(shared: Rc<Shared>, settle: Settle) -> Sink {
             Event::Progress(p) => fire(
                 "progress",
                 to_js(&serde_json::json!({
-                    "loaded": p.loaded, "total": p.total,
+                    "loaded": p.loaded, "total": p.total, "sent": p.sent,
                     "bytesPerSecond": p.bytes_per_second,
                     "eta": p.eta.map(|d| d.as_secs_f64()),
                 })),

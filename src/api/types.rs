@@ -84,7 +84,17 @@ export interface UploadErrorFields {
   platformMessage: string | null;
 }
 
-export interface ProgressDetail { loaded: number; total: number; bytesPerSecond: number | null; eta: number | null; }
+/**
+ * `loaded`: bytes the platform acknowledged plus an estimate, bounded by the measured link rate,
+ * of what it has read of the requests in flight (not the bytes handed to the browser's socket).
+ * Equals `total` only once the platform holds every byte. Never decreases, except when bytes are
+ * thrown away (pausing an s3 or form upload starts it over: `loaded` drops to 0; a resumable
+ * chunk or multipart part in flight is lost the same way). `bytesPerSecond`: a 4 s average of
+ * `loaded`, decaying while nothing moves; `eta`: seconds left at that speed. `sent`: `loaded`
+ * plus the bytes handed to the browser for the requests in flight but not known to be read yet
+ * (a "sending" portion: on a slow line the browser's buffers take megabytes at once).
+ */
+export interface ProgressDetail { loaded: number; total: number; sent: number; bytesPerSecond: number | null; eta: number | null; }
 export interface StateDetail { state: string; attempt?: number; delay?: number; reason?: string; }
 export interface RetryDetail { attempt: number; delay: number; reason: string; }
 export interface PartDetail { part: number; start: number; end: number; etag: string | null; }

@@ -14,16 +14,21 @@ use super::progress_bar::ProgressBar;
 use super::queue::Queue;
 
 /// The state in words, e.g. "retrying in 3 s" or "failed: the server refused the file".
-pub fn state_words(phase: &Phase, now_ms: f64, options: &WidgetOptions) -> String {
+/// `restarts`: the method sends the whole file in one request, so a pause starts it over.
+pub fn state_words(phase: &Phase, now_ms: f64, restarts: bool, options: &WidgetOptions) -> String {
     let l = &options.labels;
     match phase {
-        Phase::Retrying { at_ms } => {
-            let n = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
-            l.fill("state_retrying", &[("n", &n.to_string())])
-        }
+        Phase::Retrying { at_ms } => l.fill("state_retrying", &[("n", &countdown(*at_ms, now_ms))]),
+        Phase::Paused if restarts => l.get("state_paused_restarts"),
         Phase::Failed(reason) => l.fill("state_failed", &[("reason", &lower_first(reason))]),
         other => l.get(&format!("state_{}", other.name())),
     }
+}
+
+/// Whole seconds until `at_ms`, rounded up: "1" in the last second, "0" once due.
+fn countdown(at_ms: f64, now_ms: f64) -> String {
+    let n = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
+    n.to_string()
 }
 
 /// "The server refused" → "the server refused" (after "failed: "), leaving acronyms alone.
@@ -111,6 +116,10 @@ pub fn FileRow(
         let p = progress.get();
         format::percent_until(p.loaded, p.total, phase.with(Phase::is_success))
     });
+    let sending = Signal::derive(move || {
+        let p = progress.get();
+        format::percent_until(p.sent, p.total, phase.with(Phase::is_success))
+    });
     let size_text = move || {
         let p = progress.get();
         match (item.size, p.total) {
@@ -126,17 +135,23 @@ pub fn FileRow(
             .unwrap_or_else(|| label("method_auto"))
     };
     let status_note = item.status_note;
+    // Whether pausing throws the bytes sent away (a single-request method).
+    let restarts = move || item.method.get().is_some_and(|m| m.single_request());
     let state_text = move || {
         let p = phase.get();
         if p == Phase::Uploaded && status_note.with(Option::is_some) {
             return options.with(|o| o.labels.get("state_status_unavailable"));
         }
         let t = if matches!(p, Phase::Retrying { .. }) {
-            now.get()
+            // The signal only wakes this up; the clock itself is read now, so the countdown is
+            // never a tick late (it showed one second too many).
+            now.track();
+            crate::timer::now().0 as f64
         } else {
             0.0
         };
-        options.with(|o| state_words(&p, t, o))
+        let r = restarts();
+        options.with(|o| state_words(&p, t, r, o))
     };
     // Speed and time left while uploading; the media key once the platform has the file.
     let rate_text = move || {
@@ -157,6 +172,11 @@ pub fn FileRow(
         }
         if let Some(eta) = p.eta_secs {
             parts.push(options.with(|o| o.labels.fill("left", &[("t", &format::duration(eta))])));
+        }
+        if parts.is_empty() && p.sent > p.loaded {
+            // Handed to the browser, nothing measured yet: say so rather than a number.
+            let b = format::bytes(p.sent - p.loaded);
+            parts.push(options.with(|o| o.labels.fill("sending", &[("b", &b)])));
         }
         parts.join(" · ")
     };
@@ -231,7 +251,7 @@ pub fn FileRow(
                     </span>
                 </div>
                 <ProgressBar value=percent label=bar_label text=bar_text tone=tone
-                    test_id="file-progress"/>
+                    test_id="file-progress" sending=sending/>
                 <div class="row-bottom">
                     <span class=move || format!("state {}", phase.with(|p| p.name()))
                         data-testid="file-state" title=move || status_note.get()>
@@ -246,8 +266,14 @@ pub fn FileRow(
                     // One button that toggles, so the focus stays on it.
                     <button type="button" class="icon-btn" part="button"
                         data-testid=move || if is_paused() { "resume" } else { "pause" }
-                        aria-label=move || if is_paused() { aria("resume")() } else { aria("pause")() }
-                        title=move || label(if is_paused() { "resume" } else { "pause" })
+                        aria-label=move || {
+                            if is_paused() { aria("resume")() }
+                            else if restarts() { aria("pause_restarts")() }
+                            else { aria("pause")() }
+                        }
+                        title=move || label(if is_paused() { "resume" }
+                            else if restarts() { "pause_restarts" } else { "pause" })
+                        data-restarts=move || restarts().to_string()
                         on:click=move |_| {
                             if is_paused() { queue.resume(id) } else { queue.pause(id) }
                         }>

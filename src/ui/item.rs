@@ -111,6 +111,8 @@ pub struct Progress {
     pub loaded: u64,
     /// File size (0 for an import until known).
     pub total: u64,
+    /// Bytes acknowledged or handed to the browser (`>= loaded`): the "sending" part.
+    pub sent: u64,
     /// Smoothed bytes per second, once measured.
     pub bytes_per_second: Option<f64>,
     /// Seconds left, once measured.

@@ -31,7 +31,7 @@ pub fn UploadWidget(
     if let Some(f) = on_queue {
         f(queue);
     }
-    let now = use_now(500);
+    let now = use_now(250);
     let label = move |key: &'static str| options.with(|o| o.labels.get(key));
     let has_items = move || queue.items.with(|i| !i.is_empty());
     view! {

@@ -181,12 +181,13 @@ mod tests {
         let p = Event::Progress(Progress {
             loaded: 5,
             total: 10,
+            sent: 7,
             bytes_per_second: Some(2.0),
             eta: Some(Duration::from_millis(2500)),
         });
         assert_eq!(
             json(&p),
-            r#"{"type":"progress","loaded":5,"total":10,"bytes_per_second":2.0,"eta":2500}"#
+            r#"{"type":"progress","loaded":5,"total":10,"sent":7,"bytes_per_second":2.0,"eta":2500}"#
         );
         let started = Event::Started {
             method: Method::Multipart,

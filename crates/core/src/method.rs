@@ -58,6 +58,15 @@ impl Method {
         }
     }
 
+    /// Whether the whole file goes in one request, so an interrupted upload (a pause, a lost
+    /// connection) starts over from byte 0: nothing of a request in flight is kept.
+    pub fn single_request(self) -> bool {
+        match self {
+            Method::S3 | Method::Form => true,
+            Method::Resumable | Method::Multipart | Method::Fetch => false,
+        }
+    }
+
     /// The largest file the method takes.
     pub fn max_size(self) -> u64 {
         match self {

@@ -166,6 +166,7 @@ impl Queue {
                 item.progress.set(Progress {
                     loaded: p.loaded,
                     total: p.total,
+                    sent: p.sent,
                     bytes_per_second: p.bytes_per_second,
                     eta_secs: p.eta.map(|d| d.as_secs_f64()),
                 });

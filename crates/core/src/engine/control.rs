@@ -71,7 +71,8 @@ impl Upload {
                 self.flights.insert(id, f);
                 continue;
             }
-            self.progress.remove(id.0);
+            // Bytes in flight are thrown away (a resumable chunk, a part, a whole s3 body).
+            self.progress.discard(id.0);
             self.reach.forget(id.0);
             self.aborts.push_back(id);
             if !failed {

@@ -186,7 +186,7 @@ impl Upload {
         let stall = self.cfg.stall_timeout;
         let body_len = o.body.source_len();
         if o.body.source_range().is_some() {
-            self.progress.set_in_flight(id.0, 0, now);
+            self.progress.start(id.0, body_len, now);
         }
         self.flights.insert(
             id,
@@ -221,7 +221,11 @@ impl Upload {
         let Some(f) = self.flights.remove(&id) else {
             return;
         };
-        self.progress.remove(id.0);
+        if (200..300).contains(&resp.status) {
+            self.progress.acknowledged(id.0, now);
+        } else {
+            self.progress.discard(id.0);
+        }
         self.reach.answered(id.0);
         if f.kind == RequestKind::Credentials {
             self.on_credentials(resp, now);
@@ -251,7 +255,7 @@ impl Upload {
         if self.flights.remove(&id).is_none() {
             return; // aborted meanwhile (pause, cancel): nothing to say
         }
-        self.progress.remove(id.0);
+        self.progress.discard(id.0);
         self.reach.forget(id.0);
         self.fail(UploadError::file_changed());
         self.after(now);
@@ -265,7 +269,7 @@ impl Upload {
             return;
         };
         let sent_any = self.progress.sending(id.0).is_some_and(|s| s.sent > 0);
-        self.progress.remove(id.0);
+        self.progress.discard(id.0);
         let unreachable =
             if kind == FailureKind::Network && self.online && f.kind != RequestKind::MediaStatus {
                 self.reach.network_failure(id.0, sent_any, now)
@@ -307,13 +311,16 @@ impl Upload {
 
     /// When the driver should call [`handle_timeout`](Self::handle_timeout) (or poll again).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let stalls = (self.flights.iter()).map(|(id, f)| f.deadline(self.progress.sending(id.0)));
+        let p = &self.progress;
+        let stalls =
+            (self.flights.iter()).map(|(id, f)| f.deadline(p.sending(id.0), p.rate_of(id.0)));
+        let tick = p.next_tick().filter(|_| self.running());
         let pause = self
             .gate
             .deadline()
             .filter(|_| self.running() && !self.paused);
         let follow = self.follower.as_ref().and_then(StatusFollower::timeout);
-        stalls.chain(pause).chain(follow).min()
+        stalls.chain(tick).chain(pause).chain(follow).min()
     }
 
     /// Time passed: aborts stalled requests (each one `Event::Stalled`, then a retry).
@@ -323,12 +330,15 @@ impl Upload {
         let stalled: Vec<RequestId> = self
             .flights
             .iter()
-            .filter(|(id, f)| f.deadline(self.progress.sending(id.0)) <= now)
+            .filter(|(id, f)| {
+                let p = &self.progress;
+                f.deadline(p.sending(id.0), p.rate_of(id.0)) <= now
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in stalled {
             if let Some(f) = self.flights.remove(&id) {
-                self.progress.remove(id.0);
+                self.progress.discard(id.0);
                 self.reach.forget(id.0);
                 self.aborts.push_back(id);
                 self.events.push_back(Event::Stalled {

@@ -42,20 +42,17 @@ struct Flight {
 }
 
 /// Bytes the buffers between the browser and the server (socket buffers at both ends, a proxy)
-/// may still hold once a body is all handed over: the reply waits on them. Linux autotunes a
-/// connection's send and receive buffers up to 4 + 6 MiB; Chromium was seen handing 4 MB of a
-/// part to a throttled loopback server at once.
+/// may still hold once a body is all handed over, when no rate was measured: the reply waits on
+/// them. Linux autotunes a connection's send and receive buffers up to 4 + 6 MiB; Chromium was
+/// seen handing 4 MB of a part to a throttled loopback server at once.
 const IN_BUFFERS: u64 = 16 * 1024 * 1024;
-/// The rate assumed for them when no progress measured the link (one burst): 256 KiB/s.
+/// The rate assumed for them when neither this request nor an acknowledged one measured the
+/// link: 256 KiB/s.
 const SLOW_LINK_BYTES_PER_MS: f64 = 262.144;
-/// Progress reports needed before the measured rate is trusted.
-const RATE_REPORTS: u32 = 4;
-/// The longest wait for those bytes to drain.
-const MAX_DRAIN_MS: u64 = 600_000;
 /// How fast a server is assumed to go through a whole file when finishing an upload (S3's
 /// CompleteMultipartUpload "could take several minutes"; the simulator hashes every byte).
 const ASSEMBLE_BYTES_PER_MS: f64 = 33_554.432; // 32 MiB/s
-/// The longest extra wait for that.
+/// The longest extra wait for a `complete` call (no body: the server's own work).
 const MAX_ASSEMBLE_MS: u64 = 900_000;
 
 impl Flight {
@@ -74,25 +71,34 @@ impl Flight {
         }
     }
 
-    /// When the watchdog gives up on this request: `stall` without progress; once the whole
-    /// body is handed over, also the time the buffered bytes take to drain at the link's rate
-    /// (a slow link is no stall; a reply that never comes still is one).
-    /// A request that finishes the upload also gets the time the server may take to go
-    /// through the whole file.
-    fn deadline(&self, sending: Option<&Sending>) -> Millis {
-        let (sent, last, rate) = match sending {
-            Some(s) => (s.sent, s.at, s.rate.filter(|_| s.reports >= RATE_REPORTS)),
-            None => (0, self.launched, None),
+    /// When the watchdog gives up on this request. While its body is being handed over: the
+    /// stall timeout after the last progress. Once all of it sits in the browser's socket (no
+    /// more reports while the server may still be reading): also the time the bytes still
+    /// buffered (by the progress estimate) take to drain at the measured rate (`rate`, bytes
+    /// per ms; the slow-link rate when none was measured), plus for the request that finishes
+    /// the upload the time the server may take to go through the file; that extra is at most
+    /// the stall timeout, so a stall is seen within twice it. A `complete` call (no body)
+    /// waits the stall timeout plus the server's time for the whole file.
+    fn deadline(&self, sending: Option<&Sending>, rate: Option<f64>) -> Millis {
+        let (sent, last, buffered) = match sending {
+            Some(s) => (s.sent, s.at, s.buffered()),
+            None => (0, self.launched, self.body_len),
         };
         let quiet = last + self.stall;
         if sent < self.body_len {
             return quiet;
         }
-        let rate = rate.filter(|r| *r > 0.0).unwrap_or(SLOW_LINK_BYTES_PER_MS);
-        let buffered = self.body_len.min(IN_BUFFERS) as f64;
-        let drain = ((buffered / rate) as u64).min(MAX_DRAIN_MS);
-        let assemble = ((self.assemble as f64 / ASSEMBLE_BYTES_PER_MS) as u64).min(MAX_ASSEMBLE_MS);
-        quiet + Duration::from_millis(drain + assemble)
+        let assemble = (self.assemble as f64 / ASSEMBLE_BYTES_PER_MS) as u64;
+        if self.body_len == 0 {
+            return quiet + Duration::from_millis(assemble.min(MAX_ASSEMBLE_MS));
+        }
+        let (rate, buffered) = match rate.filter(|r| *r > 0.0) {
+            Some(r) => (r, buffered),
+            None => (SLOW_LINK_BYTES_PER_MS, self.body_len.min(IN_BUFFERS)),
+        };
+        let drain = (buffered as f64 / rate) as u64;
+        let cap = u64::try_from(self.stall.as_millis()).unwrap_or(u64::MAX);
+        quiet + Duration::from_millis(drain.saturating_add(assemble).min(cap))
     }
 }
 

@@ -62,7 +62,7 @@ impl Resumable {
         if self.session_id.as_ref().is_some_and(|s| *s != session) {
             // A new session holds nothing of the old one.
             self.acked = RangeSet::new();
-            ctx.progress.set_committed(0);
+            ctx.progress.set_committed(0, ctx.now);
         }
         self.url = Some(resumable_url(
             link,
@@ -228,7 +228,7 @@ impl Resumable {
                 }
                 let before = self.acked.len_bytes();
                 self.acked.union(&report.have);
-                ctx.progress.set_committed(self.acked.len_bytes());
+                ctx.progress.set_committed(self.acked.len_bytes(), ctx.now);
                 if resp.status == 201 && self.acked.len_bytes() > before {
                     self.chunk = ctx
                         .cfg

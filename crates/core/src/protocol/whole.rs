@@ -126,7 +126,7 @@ impl Whole {
         if let Some(s) = size.filter(|s| *s != total) {
             return self.mismatch(format!("the server holds {s} bytes of {total}"), ctx);
         }
-        ctx.progress.set_committed(total);
+        ctx.progress.set_committed(total, ctx.now);
         self.stored = Some((md5, size));
         self.check(method, ctx)
     }
@@ -163,7 +163,7 @@ impl Whole {
     fn mismatch(&mut self, what: String, ctx: &mut Ctx<'_>) -> Verdict {
         self.stored = None;
         self.mismatches += 1;
-        ctx.progress.set_committed(0);
+        ctx.progress.set_committed(0, ctx.now);
         if self.mismatches >= 2 {
             return Verdict::Fail(UploadError::integrity(what));
         }

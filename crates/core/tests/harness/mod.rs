@@ -92,6 +92,10 @@ pub trait Server {
     /// What it acknowledged, per request.
     #[allow(dead_code)] // not every test binary uses it
     fn acks(&self) -> &servers::Acks;
+    /// How many injected faults fired so far.
+    fn fired(&self) -> usize {
+        0
+    }
 }
 
 #[derive(Debug)]
@@ -131,6 +135,11 @@ pub struct Harness<S: Server> {
     pub cred_requests: usize,
     /// When (in send/delivery order) each response reached the engine.
     pub delivered: HashMap<RequestId, u64>,
+    /// `events.len()` each time a request ended without its bytes kept (a failure, a refusal):
+    /// where progress may drop.
+    pub losses: Vec<usize>,
+    /// Requests a fault was injected into.
+    pub faulted: std::collections::HashSet<RequestId>,
     order: u64,
     /// Replies to media status polls, in order (the last one repeats).
     pub status_script: Vec<Response>,
@@ -159,6 +168,8 @@ impl<S: Server> Harness<S> {
             latency_ms: 20,
             cred_requests: 0,
             delivered: HashMap::new(),
+            losses: Vec::new(),
+            faulted: Default::default(),
             order: 0,
             status_script: Vec::new(),
         }
@@ -232,7 +243,12 @@ impl<S: Server> Harness<S> {
             };
             Outcome::Reply(r)
         } else {
-            self.server.handle(&req, &mut self.src, self.now)
+            let fired = self.server.fired();
+            let o = self.server.handle(&req, &mut self.src, self.now);
+            if self.server.fired() > fired {
+                self.faulted.insert(id);
+            }
+            o
         };
         self.order += 1;
         self.sent.push(Sent {
@@ -285,11 +301,17 @@ impl<S: Server> Harness<S> {
             match d {
                 Delivery::Progress(b) => self.up.handle_progress(id, b, self.now),
                 Delivery::Response(r) => {
+                    if !(200..300).contains(&r.status) || self.faulted.contains(&id) {
+                        self.losses.push(self.events.len());
+                    }
                     self.order += 1;
                     self.delivered.insert(id, self.order);
                     self.up.handle_response(id, r, self.now)
                 }
-                Delivery::Failure(k) => self.up.handle_failure(id, k, self.now),
+                Delivery::Failure(k) => {
+                    self.losses.push(self.events.len());
+                    self.up.handle_failure(id, k, self.now)
+                }
             }
             self.pump();
         }
@@ -356,15 +378,39 @@ impl<S: Server> Harness<S> {
     }
 
     /// Asserts progress events were monotonic and bounded, ending at the total when done.
+    /// It may drop only where bytes were thrown away: a failure, a refusal or a fault since the
+    /// progress before, or a stall or a pause next to it.
     pub fn check_progress(&self) {
         let mut last = 0;
         let mut total = None;
-        for e in &self.events {
+        for (i, e) in self.events.iter().enumerate() {
             if let Event::Progress(p) = e {
+                let explained = || {
+                    let from = self.events[..i]
+                        .iter()
+                        .rposition(|e| matches!(e, Event::Progress(_)))
+                        .unwrap_or(0);
+                    let to = self.events[i + 1..]
+                        .iter()
+                        .position(|e| matches!(e, Event::Progress(_)))
+                        .map_or(self.events.len(), |n| i + 1 + n);
+                    // The state that says why comes just after the drop.
+                    let stalled = self.events[from..to].iter().any(|e| {
+                        matches!(
+                            e,
+                            Event::Stalled { .. }
+                                | Event::StateChanged {
+                                    state: State::Paused
+                                }
+                        )
+                    });
+                    stalled || self.losses.iter().any(|l| (from..=i).contains(l))
+                };
                 assert!(
-                    p.loaded >= last,
-                    "progress went back: {} < {last}",
-                    p.loaded
+                    p.loaded >= last || explained(),
+                    "progress went back: {} < {last}: {:?}",
+                    p.loaded,
+                    &self.events[i.saturating_sub(6)..(i + 4).min(self.events.len())]
                 );
                 assert!(p.loaded <= p.total);
                 last = p.loaded;

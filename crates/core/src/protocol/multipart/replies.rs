@@ -34,7 +34,7 @@ impl Multipart {
             if !digest.is_empty() && !etag.eq_ignore_ascii_case(&digest) {
                 self.parts[i].mismatches += 1;
                 self.set(n, PartState::Pending);
-                ctx.progress.set_committed(self.committed());
+                ctx.progress.set_committed(self.committed(), ctx.now);
                 if self.parts[i].mismatches >= 2 {
                     return Verdict::Fail(UploadError::integrity(format!(
                         "part {n}: ETag {etag}, MD5 {digest}"
@@ -165,7 +165,7 @@ impl Multipart {
                 _ => {}
             }
         }
-        ctx.progress.set_committed(self.committed());
+        ctx.progress.set_committed(self.committed(), ctx.now);
         match self.verify_each(touched, ctx) {
             Verdict::Continue => self.reconciled().unwrap_or(Verdict::Continue),
             v => v,
@@ -185,7 +185,7 @@ impl Multipart {
                 self.listed.remove(&page);
             }
             self.set(n, PartState::Stored { etag });
-            ctx.progress.set_committed(self.committed());
+            ctx.progress.set_committed(self.committed(), ctx.now);
             return match self.verify(n, ctx) {
                 Verdict::Continue => Verdict::Progress,
                 v => v,

@@ -89,6 +89,10 @@ impl Server for FormServer {
         ))
     }
 
+    fn fired(&self) -> usize {
+        self.faults.fired
+    }
+
     fn acks(&self) -> &Acks {
         &self.acks
     }

@@ -242,6 +242,10 @@ impl Server for MultipartServer {
         }
     }
 
+    fn fired(&self) -> usize {
+        self.faults.fired
+    }
+
     fn acks(&self) -> &Acks {
         &self.acks
     }

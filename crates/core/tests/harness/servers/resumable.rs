@@ -120,6 +120,10 @@ impl Server for ResumableServer {
         Outcome::Reply(Response::new(201, text.clone()).with_header("Range", text))
     }
 
+    fn fired(&self) -> usize {
+        self.faults.fired
+    }
+
     fn acks(&self) -> &Acks {
         &self.acks
     }

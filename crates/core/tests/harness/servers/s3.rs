@@ -87,6 +87,10 @@ impl Server for S3Server {
         Outcome::Reply(r)
     }
 
+    fn fired(&self) -> usize {
+        self.faults.fired
+    }
+
     fn acks(&self) -> &Acks {
         &self.acks
     }
