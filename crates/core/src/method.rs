@@ -62,7 +62,7 @@ impl Method {
     /// connection) starts over from byte 0: nothing of a request in flight is kept.
     pub fn single_request(self) -> bool {
         match self {
-            Method::S3 | Method::Form => true,
+            Method::S3 | Method::Direct | Method::Form => true,
             Method::Resumable | Method::Multipart | Method::Fetch => false,
         }
     }
