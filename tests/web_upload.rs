@@ -308,6 +308,57 @@ async fn an_expired_direct_link_is_reminted_by_a_new_create() {
     assert_eq!(logged(&log, "s3"), 2);
 }
 
+/// `auto` chooses among the methods the backend's `/api/config` lists (this backend holds both
+/// generations: `direct` for a small file); without the config, the v1-era rule (`s3`); a
+/// method the config does not list is refused before any request.
+#[wasm_bindgen_test]
+async fn auto_chooses_among_the_methods_the_backend_config_lists() {
+    clear_faults().await;
+    let data = bytes(300_000, 23);
+    for (extra, want) in [
+        (json!({}), "direct"),
+        (json!({ "configEndpoint": "" }), "s3"),
+    ] {
+        let h = uploader(extra.clone()).await;
+        let file = file_of(&data, "auto.mp4", "video/mp4");
+        let result = settle(h.up.upload(
+            file.unchecked_into(),
+            Some(options(json!({ "method": "auto" }))),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{extra}: {:?}", field(&e, "message")));
+        assert_eq!(
+            field(&result, "method").as_string().as_deref(),
+            Some(want),
+            "{extra}"
+        );
+        let id = field(&result, "mediaId").as_string().unwrap();
+        assert_eq!(
+            stored(&id).await["md5"].as_str(),
+            Some(md5_hex(&data).as_str())
+        );
+    }
+    sim_json("DELETE", "/_sim/log", None).await;
+    let only_v1 = "data:application/json,%7B%22methods%22%3A%5B%22s3%22%2C%22form%22%5D%7D";
+    let h = uploader(json!({ "configEndpoint": only_v1 })).await;
+    let file = file_of(&data, "refused.mp4", "video/mp4");
+    let refused = settle(h.up.upload(
+        file.unchecked_into(),
+        Some(options(json!({ "method": "direct" }))),
+    ))
+    .await
+    .expect_err("direct is not among the backend's methods");
+    assert_eq!(
+        field(&refused, "code").as_string().as_deref(),
+        Some("invalid_config")
+    );
+    let log = sim_json("GET", "/_sim/log", None).await;
+    assert!(
+        not_admin_or_status_poll(log.as_array().unwrap()).is_empty(),
+        "{log}"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn form_upload_arrives_intact() {
     clear_faults().await;
