@@ -377,7 +377,7 @@ async fn the_platforms_refusals_pass_through_unchanged() {
         .await;
     assert_eq!(status, 403);
     assert_eq!(body["status"], "error");
-    assert_eq!(body["code"], "PermissionDenied");
+    assert_eq!(body["code"], "SignatureInvalid");
     env.shutdown().await;
 
     // The rate limit: the 429 and its Retry-After reach the browser.
