@@ -106,13 +106,13 @@ fn a_platform_refusal_uses_the_s3_message_and_skips_html() {
     up.handle_response(id, Response::new(200, S3_REPLY), Millis(1));
     let mut now = Millis(1);
     let put = next_request(&mut up, &mut now).unwrap();
-    let xml =
-        "<Error><Code>AccessDenied</Code><Message>Invalid according to Policy</Message></Error>";
-    up.handle_response(put.id, Response::new(403, xml), now);
+    // A 400 (a 401/403 would renew the credentials first: tests/recovery.rs).
+    let xml = "<Error><Code>InvalidDigest</Code><Message>The Content-MD5 you specified is not valid</Message></Error>";
+    up.handle_response(put.id, Response::new(400, xml), now);
     let e = error(&mut up).unwrap();
     assert_eq!(
         e.message,
-        "The server refused the upload (HTTP 403): Invalid according to Policy."
+        "The server refused the upload (HTTP 400): The Content-MD5 you specified is not valid."
     );
 
     let mut up = upload(None);
