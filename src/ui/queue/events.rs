@@ -174,6 +174,7 @@ impl Queue {
                 if let Some(o) = d.as_object_mut() {
                     o.insert("loaded".into(), p.loaded.into());
                     o.insert("total".into(), p.total.into());
+                    o.insert("sent".into(), p.sent.into());
                 }
                 self.emit("upload-progress", d);
             }
