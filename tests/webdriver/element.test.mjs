@@ -116,6 +116,14 @@ test(`${ENGINE}: <jw-upload>: add files, progress, ready, pause and resume by ke
   await choose(big, small);
   const up = await waitState(big.name, "uploading", 30_000);
   expect(up.mediaId === null || typeof up.mediaId === "string").toBe(true);
+  // Watch the bar for up to 3 s before pausing.
+  const early = { seen: [], sendingSeen: [] };
+  for (let i = 0; i < 15; i++) {
+    const r = await row(big.name);
+    if (r) { early.seen.push(r.progress); early.sendingSeen.push(r.sending); }
+    if (r && (r.sending > 0 || r.progress > 0)) break;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
 
   // Keyboard only: Tab to the big file's pause button, Enter; the focus moves to resume.
   await tabTo("pause");
@@ -130,7 +138,7 @@ test(`${ENGINE}: <jw-upload>: add files, progress, ready, pause and resume by ke
   const done = await waitState(big.name, "ready");
   // Confirmed progress, or the "sending" part (a body the browser's buffers took whole is not
   // known to be read until the platform replies).
-  const moved = [paused, done].flatMap((w) => w.seen.filter((p, i) => (p > 0 && p < 100) || w.sendingSeen[i] > 0));
+  const moved = [early, paused, done].flatMap((w) => w.seen.filter((p, i) => (p > 0 && p < 100) || w.sendingSeen[i] > 0));
   expect(moved.length, "progress seen between 0 and 100").toBeGreaterThan(0);
   expect(done.progress).toBe(100);
   for (const f of [big, small]) {
