@@ -220,8 +220,19 @@ fn typings(root: &Path) -> Result<(), String> {
 /// simulator behind it.
 fn e2e_tests(root: &Path, dist: &Path, extra: &[String]) -> Result<(), String> {
     let (backend, sim, _data) = demo_stack(root, dist, "e2e")?;
+    // The same page served by a backend holding only the v2 secret, in front of the same
+    // simulator (demo-v2only.spec.mjs: what `cargo xtask demo --v2-only` runs).
+    let v2_only = Service::start_backend_with(
+        root,
+        "debug",
+        &format!("127.0.0.1:{}", procs::free_port()?),
+        &sim.url(),
+        dist,
+        "",
+        &[("JW_BACKEND_API_VERSIONS", "v2")],
+    )?;
     step("Playwright suites in headless Chromium (tests/e2e)");
-    let (sim_url, demo_url) = (sim.url(), backend.url());
+    let (sim_url, demo_url, v2_url) = (sim.url(), backend.url(), v2_only.url());
     let dist_s = dist.display().to_string();
     let path = setup::path_with_node_bin(root);
     let mut args = vec!["test", "-c", "tests/e2e/playwright.config.mjs"];
@@ -234,6 +245,7 @@ fn e2e_tests(root: &Path, dist: &Path, extra: &[String]) -> Result<(), String> {
             ("PATH", path.as_str()),
             ("JW_SIM_URL", sim_url.as_str()),
             ("JW_DEMO_URL", demo_url.as_str()),
+            ("JW_DEMO_V2_URL", v2_url.as_str()),
             ("JW_E2E_DIST", dist_s.as_str()),
         ],
     )
