@@ -52,13 +52,15 @@ for (const method of Object.keys(METHODS)) {
   });
 
   test(`#4 ${method}: a bandwidth cap is no stall`, async ({ rel, sim }) => {
-    // ~3 s per MiB against a 5 s watchdog: a slow body that keeps moving must not be aborted,
+    // ~3 s per MiB against a 10 s watchdog: a slow body that keeps moving must not be aborted,
     // nor one whose last ~4 MB sit in socket buffers draining for ~12 s after the hand-over.
     // (Chromium reports upload progress in steps of up to ~1 MiB: ~3 s apart at this rate.)
+    // A stall is seen within twice the watchdog (README, `stall-timeout`), so ~12 s of draining
+    // needs a watchdog over 6 s: the default is 30 s.
     const capped = method === "multipart" || method === "resumable" ? 5 * 1024 * 1024 + 9 : size;
     await sim.faults([{ target, probability: 1.0, fault: { kind: "bandwidth", bytes_per_sec: 350_000 } }]);
     const data = bytes(capped, 104);
-    const r = await rel.upload(data, method, { options: { ...options, stallTimeout: 5000 } });
+    const r = await rel.upload(data, method, { options: { ...options, stallTimeout: 10000 } });
     await expectStored(sim, r, data, method);
     expect(r.events).not.toContain("stalled");
     expect(r.retries).toEqual([]);

@@ -268,6 +268,8 @@ for (const width of [280, 345, 420, 768]) {
     await expect(w.row(long.name).getByTestId("file-rate")).toContainText("/s", { timeout: 30_000 });
     const f = await w.host.evaluate(layoutFacts);
     await w.host.screenshot({ path: `artifacts/screens/layout-${width}.png` });
+    // Cancelled while still throttled: unthrottled, the file would finish and its Cancel go.
+    await w.button(long.name, "cancel").click();
     await restore();
     expect(f.rows).toBe(2);
     expect(f.brokenWords, "state words broken mid-word").toEqual([]);
@@ -276,7 +278,6 @@ for (const width of [280, 345, 420, 768]) {
     expect(f.widest).toBeLessThanOrEqual(width + 1);
     for (const n of f.names) expect(n.title).toBe(n.text);
     if (width <= 420) expect(f.names.every((n) => n.ellipsised)).toBe(true);
-    await w.button(long.name, "cancel").click();
   });
 }
 

@@ -58,7 +58,10 @@ async function start({ index = 0, file, method = "auto", options = {}, upload = 
   for (const name of ["progress", "statechange", "retry", "stalled", "partcomplete", "success", "error"]) {
     up.addEventListener(name, (e) => {
       run.events.push(name);
-      if (name === "progress") run.progress.push([e.detail.loaded, e.detail.total]);
+      if (name === "progress") {
+        run.progress.push([e.detail.loaded, e.detail.total]);
+        run.sent = e.detail.sent;
+      }
       if (name === "statechange") run.states.push(e.detail.state);
       if (name === "retry") run.retries.push(e.detail);
     });
@@ -91,10 +94,12 @@ async function wait(i) {
   return report(i);
 }
 
-/** Waits until run `i` has reported at least `bytes` of progress (or settled). */
+/** Waits until run `i` has handed at least `bytes` to the browser (progress `sent`: body bytes
+ * flow; `loaded`, what the platform confirmed, may stay 0 until a buffered body's reply), or
+ * settled. */
 async function until(i, bytes) {
   const r = runs[i];
-  while (!r.settled && !(r.progress.length && r.progress[r.progress.length - 1][0] >= bytes)) {
+  while (!r.settled && !((r.sent ?? 0) >= bytes)) {
     await new Promise((ok) => setTimeout(ok, 20));
   }
   return report(i);
