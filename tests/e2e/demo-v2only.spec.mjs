@@ -33,6 +33,8 @@ test("a v2-only backend: the page offers direct and multipart, auto picks by siz
   await expect(w.row(big.name)).toHaveAttribute("data-method", "multipart");
   expect((await sim.media(await w.mediaId(big.name))).md5).toBe(md5(big.buffer));
 
+  expect(calls.map((c) => c.method).sort()).toEqual(["direct", "multipart"]);
+
   // A v1 method named in the request is refused by the backend before the platform is called.
   const refused = await page.evaluate(async () => {
     const csrf = await (await fetch("/api/csrf")).json();
@@ -44,6 +46,6 @@ test("a v2-only backend: the page offers direct and multipart, auto picks by siz
     return { status: r.status, body: await r.text() };
   });
   expect(refused.status, refused.body).toBe(403);
-  expect(calls.map((c) => c.method).sort()).toEqual(["direct", "multipart"]);
+  expect(JSON.parse(refused.body).error.code, refused.body).toBe("not_enabled");
   expect(page.pageErrors).toEqual([]);
 });
