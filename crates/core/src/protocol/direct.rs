@@ -4,18 +4,17 @@
 //! starts the file over, as the platform's docs say of single-request uploads.
 
 use super::whole::Whole;
-use super::{Ctx, Outgoing, Phase, Verdict};
+use super::{Ctx, Outgoing, Verdict};
 use crate::error::UploadError;
-use crate::io::{Body, HttpMethod, RequestKind, Response};
+use crate::io::{RequestKind, Response};
 use crate::method::Method;
-use crate::reply::{normalize_etag, Credentials};
+use crate::reply::Credentials;
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
 
 /// The direct machine.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Direct {
-    w: Whole,
+    pub(super) w: Whole,
 }
 
 /// The `upload_link` of a v2 direct create reply, when it is an absolute http(s) URL.
@@ -47,42 +46,10 @@ impl Direct {
     }
 
     pub fn next(&mut self, ctx: &mut Ctx<'_>) -> Option<Outgoing> {
-        let url = self.w.start(ctx)?;
-        Some(Outgoing {
-            kind: RequestKind::DirectPut,
-            method: HttpMethod::Put,
-            url,
-            headers: Vec::new(),
-            body: Body::Range(0..ctx.cfg.size),
-        })
+        self.w.put(RequestKind::DirectPut, ctx)
     }
 
     pub fn on_response(&mut self, resp: &Response, ctx: &mut Ctx<'_>) -> Verdict {
-        self.w.replied();
-        if resp.is_success() {
-            let etag = resp.header("ETag").map(normalize_etag);
-            return self.w.stored(etag, None, Method::Direct, ctx);
-        }
-        self.w.refused(resp, ctx)
-    }
-
-    pub fn on_digest(&mut self, _range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
-        self.w.check(Method::Direct, ctx)
-    }
-
-    pub fn requeue(&mut self) {
-        self.w.requeue();
-    }
-
-    pub fn restored(&mut self) {
-        self.w.restored();
-    }
-
-    pub fn lost(&mut self, online: bool) -> bool {
-        self.w.lost(online)
-    }
-
-    pub fn phase(&self) -> Phase {
-        self.w.phase()
+        self.w.put_reply(resp, Method::Direct, ctx)
     }
 }

@@ -2,19 +2,18 @@
 //! and `size` are checked against the file.
 
 use super::whole::Whole;
-use super::{Ctx, Outgoing, Phase, Verdict};
+use super::{Ctx, Outgoing, Verdict};
 use crate::error::UploadError;
 use crate::io::{Body, HttpMethod, RequestKind, Response};
 use crate::link::form_url;
 use crate::method::Method;
 use crate::reply::{Credentials, UploadedReply};
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
 
 /// The form machine.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Form {
-    w: Whole,
+    pub(super) w: Whole,
 }
 
 impl Form {
@@ -55,25 +54,5 @@ impl Form {
             };
         }
         self.w.refused(resp, ctx)
-    }
-
-    pub fn on_digest(&mut self, _range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
-        self.w.check(Method::Form, ctx)
-    }
-
-    pub fn requeue(&mut self) {
-        self.w.requeue();
-    }
-
-    pub fn restored(&mut self) {
-        self.w.restored();
-    }
-
-    pub fn lost(&mut self, online: bool) -> bool {
-        self.w.lost(online)
-    }
-
-    pub fn phase(&self) -> Phase {
-        self.w.phase()
     }
 }

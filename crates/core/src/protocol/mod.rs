@@ -8,6 +8,8 @@ pub(crate) mod resumable;
 pub(crate) mod s3;
 mod whole;
 
+use whole::Whole;
+
 use crate::config::Config;
 use crate::error::{ErrorCode, UploadError};
 use crate::event::{Event, RetryReason, UploadResult};
@@ -250,9 +252,11 @@ impl Machine {
     pub fn requeue(&mut self, kind: &RequestKind, failed: bool) {
         match self {
             Machine::Fetch => {}
-            Machine::S3(m) => m.requeue(),
-            Machine::Direct(m) => m.requeue(),
-            Machine::Form(m) => m.requeue(),
+            Machine::S3(_) | Machine::Direct(_) | Machine::Form(_) => {
+                if let Some(w) = self.whole_mut() {
+                    w.requeue();
+                }
+            }
             Machine::Resumable(m) => m.requeue(kind, failed),
             Machine::Multipart(m) => m.requeue(kind, failed),
         }
@@ -261,23 +265,21 @@ impl Machine {
     /// A request failed without any reply (not aborted by the engine). Returns whether the
     /// credentials are suspect and should be renewed before trying again.
     pub fn lost(&mut self, kind: &RequestKind, online: bool) -> bool {
-        match self {
-            Machine::S3(m) => m.lost(online),
-            Machine::Direct(m) => m.lost(online),
-            Machine::Form(m) => m.lost(online),
-            _ => {
-                self.requeue(kind, true);
-                false
-            }
+        if let Some(w) = self.whole_mut() {
+            return w.lost(online);
         }
+        self.requeue(kind, true);
+        false
     }
 
     pub fn on_digest(&mut self, range: &Range<u64>, ctx: &mut Ctx<'_>) -> Verdict {
         match self {
             Machine::Fetch => Verdict::Continue,
-            Machine::S3(m) => m.on_digest(range, ctx),
-            Machine::Direct(m) => m.on_digest(range, ctx),
-            Machine::Form(m) => m.on_digest(range, ctx),
+            Machine::S3(_) | Machine::Direct(_) | Machine::Form(_) => {
+                let method = self.method();
+                self.whole_mut()
+                    .map_or(Verdict::Continue, |w| w.check(method, ctx))
+            }
             Machine::Resumable(_) => Verdict::Continue,
             Machine::Multipart(m) => m.on_digest(range, ctx),
         }
@@ -286,10 +288,20 @@ impl Machine {
     pub fn phase(&self) -> Phase {
         match self {
             Machine::Fetch | Machine::Resumable(_) => Phase::Transfer,
-            Machine::S3(m) => m.phase(),
-            Machine::Direct(m) => m.phase(),
-            Machine::Form(m) => m.phase(),
+            Machine::S3(m) => m.w.phase(),
+            Machine::Direct(m) => m.w.phase(),
+            Machine::Form(m) => m.w.phase(),
             Machine::Multipart(m) => m.phase(),
+        }
+    }
+
+    /// The state s3, direct and form share (one request with the whole file).
+    fn whole_mut(&mut self) -> Option<&mut Whole> {
+        match self {
+            Machine::S3(m) => Some(&mut m.w),
+            Machine::Direct(m) => Some(&mut m.w),
+            Machine::Form(m) => Some(&mut m.w),
+            _ => None,
         }
     }
 
@@ -309,9 +321,11 @@ impl Machine {
     pub fn restored(&mut self, cfg: &Config) -> Result<(), UploadError> {
         match self {
             Machine::Fetch => {}
-            Machine::S3(m) => m.restored(),
-            Machine::Direct(m) => m.restored(),
-            Machine::Form(m) => m.restored(),
+            Machine::S3(_) | Machine::Direct(_) | Machine::Form(_) => {
+                if let Some(w) = self.whole_mut() {
+                    w.restored();
+                }
+            }
             Machine::Resumable(m) => m.restored(),
             Machine::Multipart(m) => m.restored(cfg)?,
         }

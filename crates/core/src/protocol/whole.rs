@@ -1,12 +1,12 @@
 //! What s3, direct and form share: one request carrying the whole file, then the server's MD5 (ETag or
 //! `md5` field) checked against the driver's digest; one mismatch re-sends, a second fails.
 
-use super::{fallback, v1_link, Ctx, Phase, Verdict};
+use super::{fallback, v1_link, Ctx, Outgoing, Phase, Verdict};
 use crate::error::UploadError;
 use crate::event::UploadResult;
-use crate::io::Response;
+use crate::io::{Body, HttpMethod, RequestKind, Response};
 use crate::method::Method;
-use crate::reply::{Credentials, Link};
+use crate::reply::{normalize_etag, Credentials, Link};
 use serde::{Deserialize, Serialize};
 
 /// State of a single whole-file transfer.
@@ -54,6 +54,28 @@ impl Whole {
         let _ = ctx.digest(&(0..ctx.cfg.size));
         self.in_flight = true;
         Some(url)
+    }
+
+    /// s3 and direct: the whole file in one `PUT` with no `Content-Type`, when it may go now.
+    pub fn put(&mut self, kind: RequestKind, ctx: &mut Ctx<'_>) -> Option<Outgoing> {
+        let url = self.start(ctx)?;
+        Some(Outgoing {
+            kind,
+            method: HttpMethod::Put,
+            url,
+            headers: Vec::new(),
+            body: Body::Range(0..ctx.cfg.size),
+        })
+    }
+
+    /// The reply to [`Whole::put`]: the `ETag` is the stored file's MD5.
+    pub fn put_reply(&mut self, resp: &Response, method: Method, ctx: &mut Ctx<'_>) -> Verdict {
+        self.replied();
+        if resp.is_success() {
+            let etag = resp.header("ETag").map(normalize_etag);
+            return self.stored(etag, None, method, ctx);
+        }
+        self.refused(resp, ctx)
     }
 
     /// A refused reply, read as [`fallback`] reads it (a link refused with 401 or 403, whatever
