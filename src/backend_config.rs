@@ -24,11 +24,10 @@ pub struct BackendConfig {
 }
 
 fn known_methods<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Method>>, D::Error> {
-    let names: Option<Vec<serde_json::Value>> = Option::deserialize(d)?;
+    let names: Option<Vec<String>> = Option::deserialize(d)?;
     Ok(names.map(|names| {
-        names
-            .into_iter()
-            .filter_map(|n| serde_json::from_value::<Method>(n).ok())
+        (names.iter())
+            .filter_map(|n| Method::ALL.into_iter().find(|m| m.as_str() == n))
             .collect()
     }))
 }

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::{Function, Promise};
+use jw_upload_core::contract::Metadata;
 use jw_upload_core::{link::Resource, Config, Method, Snapshot, StatusConfig, Upload, UploadError};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -130,8 +131,8 @@ pub struct FileSettings {
     pub method: Option<Method>,
     /// The resource kind; `None` is a video (and the backend is not told).
     pub resource: Option<Resource>,
-    /// Metadata for the platform (an object; its `title` defaults to the file name).
-    pub metadata: Option<serde_json::Value>,
+    /// Metadata for the platform (a JS object; its `title` defaults to the file name).
+    pub metadata: Option<JsValue>,
     /// For thumbnails and tracks: the video they belong to.
     pub video_key: Option<String>,
 }
@@ -254,7 +255,7 @@ pub async fn prepare(
 pub fn prepare_import(
     url: String,
     settings: &Settings,
-    metadata: Option<serde_json::Value>,
+    metadata: Option<JsValue>,
 ) -> Result<Prepared, Refused> {
     let info = UploadInfo {
         metadata: with_title(metadata, &url),
@@ -287,17 +288,19 @@ fn describe(file: &File, s: &FileSettings) -> UploadInfo {
     }
 }
 
-/// `metadata` as an object (anything else is dropped) with a `title` (`title` by default).
-fn with_title(
-    metadata: Option<serde_json::Value>,
-    title: &str,
-) -> serde_json::Map<String, serde_json::Value> {
-    let mut m = match metadata {
-        Some(serde_json::Value::Object(m)) => m,
-        _ => serde_json::Map::new(),
-    };
-    m.entry("title").or_insert_with(|| title.into());
-    m
+/// `metadata` (an object: anything else is dropped) with a `title` (`title` by default), as the
+/// JSON text the backend is sent (`JSON.stringify`: the wasm carries no JSON value type).
+fn with_title(metadata: Option<JsValue>, title: &str) -> Option<Metadata> {
+    let m = js_sys::Object::new();
+    if let Some(v) = metadata.filter(|v| v.is_object() && !js_sys::Array::is_array(v)) {
+        js_sys::Object::assign(&m, v.unchecked_ref());
+    }
+    let key = JsValue::from_str("title");
+    if !js_sys::Reflect::has(&m, &key).unwrap_or(false) {
+        let _ = js_sys::Reflect::set(&m, &key, &JsValue::from_str(title));
+    }
+    let text = js_sys::JSON::stringify(&m).ok()?.as_string()?;
+    Metadata::from_json(text).ok()
 }
 
 /// A `File`, or the `File` of a `FileSystemFileHandle` (kept for resuming).

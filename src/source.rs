@@ -112,7 +112,8 @@ pub fn js_message(value: &JsValue) -> String {
     js_sys::Reflect::get(value, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
+        .or_else(|| js_sys::JSON::stringify(value).ok().map(String::from))
+        .unwrap_or_else(|| "an unknown error".into())
 }
 
 #[cfg(test)]

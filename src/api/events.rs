@@ -8,7 +8,7 @@ use jw_upload_core::Event;
 use wasm_bindgen::prelude::*;
 use web_sys::{CustomEvent, CustomEventInit};
 
-use super::js::{js_error, result_js, to_js};
+use super::js::{js_error, num_or_null, object, result_js, str_or_null, to_js};
 use super::{Settle, Shared};
 use crate::driver::Sink;
 
@@ -30,38 +30,44 @@ pub(super) fn make_sink(shared: Rc<Shared>, settle: Settle) -> Sink {
         };
         match ev {
             Event::StateChanged { state } => {
-                let mut detail = serde_json::json!({ "state": state.name() });
+                let name = ("state", JsValue::from_str(state.name()));
                 if let jw_upload_core::State::Retrying {
                     attempt,
                     delay,
                     reason,
                 } = state
                 {
-                    let extra = serde_json::json!({
-                        "attempt": attempt, "delay": delay.as_millis() as u64,
-                        "reason": reason.to_string(),
-                    });
-                    if let (Some(d), Some(x)) = (detail.as_object_mut(), extra.as_object()) {
-                        d.extend(x.clone());
-                    }
-                    fire("retry", to_js(&extra));
+                    let extra = [
+                        ("attempt", JsValue::from(*attempt)),
+                        ("delay", JsValue::from_f64(delay.as_millis() as f64)),
+                        ("reason", JsValue::from_str(&reason.to_string())),
+                    ];
+                    fire("retry", object(&extra));
+                    let [a, d, r] = extra;
+                    fire("statechange", object(&[name, a, d, r]));
+                } else {
+                    fire("statechange", object(&[name]));
                 }
-                fire("statechange", to_js(&detail));
             }
             Event::Progress(p) => fire(
                 "progress",
-                to_js(&serde_json::json!({
-                    "loaded": p.loaded, "total": p.total, "sent": p.sent,
-                    "bytesPerSecond": p.bytes_per_second,
-                    "eta": p.eta.map(|d| d.as_secs_f64()),
-                })),
+                object(&[
+                    ("loaded", JsValue::from_f64(p.loaded as f64)),
+                    ("total", JsValue::from_f64(p.total as f64)),
+                    ("sent", JsValue::from_f64(p.sent as f64)),
+                    ("bytesPerSecond", num_or_null(p.bytes_per_second)),
+                    ("eta", num_or_null(p.eta.map(|d| d.as_secs_f64()))),
+                ]),
             ),
             Event::Stalled { kind, .. } => fire("stalled", to_js(kind)),
             Event::PartComplete { part, range, etag } => fire(
                 "partcomplete",
-                to_js(&serde_json::json!({
-                    "part": part, "start": range.start, "end": range.end, "etag": etag,
-                })),
+                object(&[
+                    ("part", JsValue::from(*part)),
+                    ("start", JsValue::from_f64(range.start as f64)),
+                    ("end", JsValue::from_f64(range.end as f64)),
+                    ("etag", str_or_null(etag.as_deref())),
+                ]),
             ),
             Event::Processing(m) | Event::Ready(m) => {
                 let name = if matches!(ev, Event::Ready(_)) {
@@ -71,10 +77,15 @@ pub(super) fn make_sink(shared: Rc<Shared>, settle: Settle) -> Sink {
                 };
                 fire(
                     name,
-                    to_js(&serde_json::json!({
-                        "id": m.id, "state": format!("{:?}", m.state).to_ascii_lowercase(),
-                        "errorMessage": m.error_message, "duration": m.duration,
-                    })),
+                    object(&[
+                        ("id", JsValue::from_str(&m.id)),
+                        (
+                            "state",
+                            JsValue::from_str(&format!("{:?}", m.state).to_ascii_lowercase()),
+                        ),
+                        ("errorMessage", str_or_null(m.error_message.as_deref())),
+                        ("duration", num_or_null(m.duration)),
+                    ]),
                 );
             }
             Event::Finished(r) => {

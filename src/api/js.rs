@@ -9,10 +9,32 @@ use wasm_bindgen::prelude::*;
 use super::types::UploadPromise;
 use crate::session::Refused;
 
-/// Converts a serde value to a plain JS value (objects, not Maps).
+/// Converts a serde value to a plain JS value (objects, not Maps), through its JSON text: the
+/// serializer the wasm already carries for request bodies, rather than a second one.
 pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
+}
+
+/// A plain JS object of `(key, value)` pairs.
+pub(crate) fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+/// A JS number, or `null`.
+pub(crate) fn num_or_null(n: Option<f64>) -> JsValue {
+    n.map_or(JsValue::NULL, JsValue::from_f64)
+}
+
+/// A JS string, or `null`.
+pub(crate) fn str_or_null(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 pub(crate) fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
@@ -62,14 +84,17 @@ pub(crate) fn usage_error(code: &str, message: &str) -> JsValue {
 }
 
 pub(crate) fn result_js(r: &UploadResult) -> JsValue {
-    to_js(&serde_json::json!({
-        "mediaId": r.media_id, "size": r.size, "md5": r.md5, "method": r.method.as_str(),
-    }))
+    object(&[
+        ("mediaId", JsValue::from_str(&r.media_id)),
+        ("size", num_or_null(r.size.map(|n| n as f64))),
+        ("md5", str_or_null(r.md5.as_deref())),
+        ("method", JsValue::from_str(r.method.as_str())),
+    ])
 }
 
 /// Parses a snake_case enum name (`"multipart"`, `"thumbnail"`).
 pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    serde_json::from_str(&serde_json::to_string(name).ok()?).ok()
 }
 
 pub(crate) fn reject(e: JsValue) -> UploadPromise {

@@ -57,11 +57,9 @@ fn credential_source(o: &JsValue) -> CredentialSource {
     }
 }
 
-/// `metadata` as JSON, when it is an object.
-pub(crate) fn metadata_of(v: JsValue) -> Option<serde_json::Value> {
-    serde_wasm_bindgen::from_value::<serde_json::Value>(v)
-        .ok()
-        .filter(serde_json::Value::is_object)
+/// `metadata`, when it is an object (it is sent as `JSON.stringify` writes it).
+pub(crate) fn metadata_of(v: JsValue) -> Option<JsValue> {
+    Some(v).filter(|v| v.is_object() && !js_sys::Array::is_array(v))
 }
 
 /// `upload(file, {method, metadata, resource, videoKey})` as typed settings.

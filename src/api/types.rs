@@ -179,7 +179,7 @@ mod tests {
                 size: 1,
                 content_type: Some("video/mp4".into()),
             }),
-            metadata: Some(serde_json::Map::new()),
+            metadata: jw_upload_core::contract::Metadata::from_json("{}".into()).ok(),
             media_id: Some("m".into()),
             resource: Some(jw_upload_core::link::Resource::Track),
             video_key: Some("v".into()),

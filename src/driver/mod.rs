@@ -49,8 +49,8 @@ pub struct UploadInfo {
     pub size: u64,
     /// MIME type.
     pub content_type: String,
-    /// Metadata for the platform (title...).
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Metadata for the platform (title...), as JSON text.
+    pub metadata: Option<jw_upload_core::contract::Metadata>,
     /// Resource kind; `None` is a video (and the backend is not told).
     pub resource: Option<Resource>,
     /// For thumbnails and tracks: the video they belong to.
@@ -69,7 +69,7 @@ impl UploadInfo {
                 size: self.size,
                 content_type: Some(self.content_type.clone()),
             }),
-            metadata: Some(self.metadata.clone()),
+            metadata: self.metadata.clone(),
             media_id: media_id.map(str::to_owned),
             resource: self.resource,
             video_key: self.video_key.clone(),

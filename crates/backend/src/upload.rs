@@ -169,7 +169,10 @@ fn plan_checked(req: &UploadRequest, rules: &Rules) -> Result<Planned, ApiError>
         }
     }
     let download_url = download_url(req, method)?;
-    let metadata = req.metadata.clone().unwrap_or_default();
+    let metadata = match &req.metadata {
+        Some(m) => m.object().map_err(ApiError::bad_request)?,
+        None => Default::default(),
+    };
     let video_key = opt_id(req.video_key.as_deref(), "video_key")?;
     let media_id = opt_id(req.media_id.as_deref(), "media_id")?;
     let file_name = file

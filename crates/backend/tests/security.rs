@@ -352,6 +352,19 @@ async fn metadata_injection_is_refused_and_names_the_field() {
             .await;
         assert_eq!(status, 400, "{field}: {value:?}");
     }
+    // Metadata travels as the browser's JSON text (the wasm has no JSON value type): anything
+    // but an object is refused with the reason, before the platform is asked.
+    for metadata in [json!([1, 2]), json!("title"), json!(7)] {
+        let (status, _, body) = browser
+            .upload(&json!({"method":"s3","file":{"name":"a.mp4","size":3},"metadata":metadata}))
+            .await;
+        assert_eq!(status, 400, "{metadata}: {body}");
+        assert_eq!(
+            body["error"]["message"].as_str(),
+            Some("metadata must be a JSON object"),
+            "{body}"
+        );
+    }
     let (status, _, body) = browser
         .upload(&json!({"method":"s3","file":{"name":"a.mp4","size":3},"sourceurl":"http://x"}))
         .await;

@@ -21,7 +21,7 @@ pub struct UploadRequest {
     pub file: Option<FileInfo>,
     /// Metadata for the media (`title`, `description`, ...), checked by the backend's allowlist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    pub metadata: Option<Metadata>,
     /// The media to renew credentials for (a resumed s3, form or resumable upload).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
@@ -34,6 +34,36 @@ pub struct UploadRequest {
     /// The URL the platform fetches (method `fetch` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
+}
+
+/// The media's metadata as the browser sent it: JSON text, kept as it is (the browser builds it
+/// with `JSON.stringify`, so the wasm carries no JSON value type); the backend reads it as an
+/// object with [`Metadata::object`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Metadata(Box<serde_json::value::RawValue>);
+
+impl Metadata {
+    /// Metadata from JSON text (refused when it is not JSON).
+    pub fn from_json(text: String) -> Result<Self, serde_json::Error> {
+        serde_json::value::RawValue::from_string(text).map(Metadata)
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The metadata as a JSON object; anything else is refused with the reason.
+    pub fn object(&self) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        serde_json::from_str(self.0.get()).map_err(|_| "metadata must be a JSON object".to_string())
+    }
+}
+
+impl PartialEq for Metadata {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
 }
 
 /// The file an upload request describes, as the browser's `File` reports it.
@@ -64,9 +94,22 @@ mod tests {
         assert_eq!(req.method, Some(Method::S3));
         assert_eq!(req.file.as_ref().map(|f| f.size), Some(5));
         assert_eq!(req.media_id.as_deref(), Some("K1"));
+        let title = req.metadata.as_ref().and_then(|m| m.object().ok());
+        assert_eq!(
+            title.and_then(|m| m.get("title").cloned()),
+            Some("A".into())
+        );
         let again: Result<UploadRequest, _> =
             serde_json::from_str(&serde_json::to_string(&req).unwrap_or_default());
         assert_eq!(again.ok(), Some(req));
+    }
+
+    #[test]
+    fn metadata_that_is_not_an_object_is_refused_with_the_reason() {
+        let req = serde_json::from_str::<UploadRequest>(r#"{"metadata":[1,2]}"#);
+        let refused = req.ok().and_then(|r| r.metadata).map(|m| m.object());
+        assert_eq!(refused, Some(Err("metadata must be a JSON object".into())));
+        assert!(Metadata::from_json("{not json".into()).is_err());
     }
 
     #[test]
