@@ -3,8 +3,8 @@
 //! which `method: "auto"` chooses among. Read once per URL per page; a backend without the
 //! route (404, not JSON) is taken as saying nothing, and the defaults stay.
 
+use litemap::LiteMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use jw_upload_core::{HttpMethod, Method};
@@ -55,7 +55,7 @@ pub fn config_url(endpoint: &str, explicit: Option<&str>) -> Option<String> {
 }
 
 thread_local! {
-    static KNOWN: RefCell<HashMap<String, Option<Rc<BackendConfig>>>> = RefCell::new(HashMap::new());
+    static KNOWN: RefCell<LiteMap<String, Option<Rc<BackendConfig>>>> = RefCell::new(LiteMap::new());
 }
 
 /// The backend's config at `url`, fetched once (a network failure is asked again next time).

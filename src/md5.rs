@@ -4,8 +4,8 @@
 //! calls the plain-number exports below; it reads each range in 1 MiB steps into one buffer in
 //! wasm memory, so hashing a part never holds more than that buffer.
 
+use litemap::LiteMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -85,7 +85,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-type Pending = Rc<RefCell<HashMap<u32, (Function, Function)>>>;
+type Pending = Rc<RefCell<LiteMap<u32, (Function, Function)>>>;
 
 /// A Web Worker that hashes byte ranges of files. Dropping it terminates the worker.
 pub struct Md5Worker {
@@ -137,7 +137,9 @@ impl Md5Worker {
                     .filter(|m| !m.is_empty())
                     .unwrap_or_else(|| "the md5 worker failed to start".into());
                 broken.borrow_mut().get_or_insert(why.clone());
-                let waiting: Vec<_> = pending.borrow_mut().drain().collect();
+                let waiting: Vec<_> = std::mem::take(&mut *pending.borrow_mut())
+                    .into_iter()
+                    .collect();
                 for (_, (_, reject)) in waiting {
                     drop(reject.call1(&JsValue::NULL, &JsValue::from_str(&why)));
                 }

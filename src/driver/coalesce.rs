@@ -8,8 +8,8 @@
 //! A fixed interval rather than an animation frame: frames stop in a background tab, and an
 //! upload's progress (and its saved resume record) must go on there.
 
+use litemap::LiteMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use jw_upload_core::{Event, Millis, RequestId};
@@ -24,7 +24,7 @@ pub const PROGRESS_EVERY_MS: u64 = 100;
 #[derive(Default)]
 pub(super) struct Coalescer {
     /// The latest bytes sent of each request, not yet given to the engine.
-    reports: HashMap<RequestId, u64>,
+    reports: LiteMap<RequestId, u64>,
     /// A `progress` event not yet passed on.
     held: Option<Event>,
     /// When the last `progress` event was passed on.

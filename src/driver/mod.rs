@@ -1,8 +1,8 @@
 //! The loop that drives one upload: feeds the core what happened, performs what it asks
 //! (requests, aborts, credentials, digests), arms its one timer, and hands events to a sink.
 
+use litemap::LiteMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use jw_upload_core::link::Resource;
@@ -89,9 +89,9 @@ struct Inner {
     file: Option<Blob>,
     info: UploadInfo,
     creds: CredentialSource,
-    xhrs: HashMap<RequestId, Xhr>,
+    xhrs: LiteMap<RequestId, Xhr>,
     /// Control calls and credentials calls, aborted when dropped.
-    fetches: HashMap<RequestId, AbortOnDrop>,
+    fetches: LiteMap<RequestId, AbortOnDrop>,
     md5: Option<Rc<Md5Worker>>,
     timer: Option<Timeout>,
     sink: Sink,
@@ -131,8 +131,8 @@ impl Driver {
                 file,
                 info,
                 creds,
-                xhrs: HashMap::new(),
-                fetches: HashMap::new(),
+                xhrs: LiteMap::new(),
+                fetches: LiteMap::new(),
                 md5,
                 timer: None,
                 sink,
