@@ -55,7 +55,8 @@ pub fn config_url(endpoint: &str, explicit: Option<&str>) -> Option<String> {
 }
 
 thread_local! {
-    static KNOWN: RefCell<LiteMap<String, Option<Rc<BackendConfig>>>> = RefCell::new(LiteMap::new());
+    static KNOWN: RefCell<LiteMap<String, Option<Rc<BackendConfig>>>> =
+        const { RefCell::new(LiteMap::new()) };
 }
 
 /// The backend's config at `url`, fetched once (a network failure is asked again next time).
