@@ -110,6 +110,11 @@ export class JwUploadElement extends HTMLElement {
   #shell = null; // the shell's nodes while it stands
   #queue = []; // [{ file } | { url }] in the order given, until the widget takes them
   #failed = false;
+  #adopted = new WeakSet(); // files of the plain form already queued
+  // A file chosen in the plain form (hidden behind the shell, or shown before it) is queued.
+  #onPlainChange = (e) => {
+    if (!this.#failed && e.target instanceof HTMLInputElement && e.target.type === "file") this.#adoptPlain();
+  };
   #onLeave = (e) => {
     if (!(this.#handle?.warnOnLeave() || (this.#queue.length && !this.#failed))) return;
     e.preventDefault();
@@ -122,6 +127,7 @@ export class JwUploadElement extends HTMLElement {
     root.replaceChildren();
     this.#shell = this.#renderShell(root);
     for (const t of LOAD_TRIGGERS) this.addEventListener(t, load, { once: true, passive: true });
+    this.addEventListener("change", this.#onPlainChange);
     window.addEventListener("beforeunload", this.#onLeave);
     ready.then((glue) => this.#mount(glue), (e) => this.#fail(e));
   }
@@ -132,6 +138,7 @@ export class JwUploadElement extends HTMLElement {
       if (this.isConnected) return;
       window.removeEventListener("beforeunload", this.#onLeave);
       for (const t of LOAD_TRIGGERS) this.removeEventListener(t, load);
+      this.removeEventListener("change", this.#onPlainChange);
       this.#handle?.free();
       this.#handle = null;
       this.#shell = null;
@@ -200,8 +207,7 @@ export class JwUploadElement extends HTMLElement {
       top.hidden = false;
       this.toggleAttribute("interactive", true);
       // A file already chosen in the plain form is the first in the queue.
-      const chosen = [...this.querySelectorAll('input[type="file"]')].flatMap((i) => [...(i.files ?? [])]);
-      this.#enqueue(chosen.map((file) => ({ file })));
+      this.#adoptPlain();
     };
     css.addEventListener("load", show, { once: true });
     css.addEventListener("error", show, { once: true });
@@ -257,6 +263,15 @@ export class JwUploadElement extends HTMLElement {
     if (accept == null) s.input.removeAttribute("accept");
     else s.input.accept = accept;
     for (const state of s.list.querySelectorAll(".state")) state.textContent = this.#label("shell_waiting");
+  }
+
+  // Queues what the plain form's file inputs hold and was not queued yet.
+  #adoptPlain() {
+    const chosen = [...this.querySelectorAll('input[type="file"]')].flatMap((i) => [...(i.files ?? [])]);
+    const fresh = chosen.filter((f) => !this.#adopted.has(f));
+    for (const f of fresh) this.#adopted.add(f);
+    if (this.#handle) this.#handle.addFiles(fresh);
+    else this.#enqueue(fresh.map((file) => ({ file })));
   }
 
   #enqueue(items) {

@@ -53,9 +53,16 @@ test("files chosen and dropped on the shell before the wasm loads are uploaded o
   expect(wasm.seen.finished).toBe(0);
   await expect(w.host).not.toHaveAttribute("upgraded", "");
 
+  const shellBox = { drop: await w.dropzone.boundingBox(), import: await w.importUrl.boundingBox() };
+
   wasm.release();
   await expect(w.host).toHaveAttribute("upgraded", "", { timeout: 30_000 });
   await expect(w.host.getByTestId("shell")).toHaveCount(0);
+  // The swap does not move the drop zone or the import row.
+  const widgetBox = { drop: await w.dropzone.boundingBox(), import: await w.importUrl.boundingBox() };
+  for (const k of ["drop", "import"]) {
+    for (const d of ["x", "y", "width", "height"]) expect(Math.abs(widgetBox[k][d] - shellBox[k][d]), `${k} ${d}`).toBeLessThanOrEqual(1);
+  }
   await expect(w.rows.getByTestId("file-name")).toHaveText([chosen.name, dropped.name]);
   for (const f of [chosen, dropped]) {
     await w.waitState(f.name, "ready");
