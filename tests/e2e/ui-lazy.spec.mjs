@@ -19,7 +19,7 @@ async function holdWasm(page, answer = (route) => route.continue()) {
   return { release: () => release(), seen };
 }
 
-test("files chosen and dropped on the shell before the wasm loads are uploaded once it does, in order", async ({ page }) => {
+test("files chosen, dropped and added to the shell before the wasm loads are uploaded once it does, in order", async ({ page }) => {
   const wasm = await holdWasm(page);
   // Listen first: the file-chooser interception must be on before any key is pressed.
   const picker = page.waitForEvent("filechooser", { timeout: 30_000 });
@@ -45,11 +45,17 @@ test("files chosen and dropped on the shell before the wasm loads are uploaded o
   const dropped = file("lazy-dropped.mp4", 1_300_000, 172);
   await w.drop(dropped);
 
+  // And one through the element's addFiles(), built in the page from the same bytes.
+  const added = file("lazy-added.mp4", 700_000, 174);
+  await page.evaluate(({ name, data }) => {
+    document.querySelector("jw-upload").addFiles([new File([new Uint8Array(data)], name, { type: "video/mp4" })]);
+  }, { name: added.name, data: Array.from(added.buffer) });
+
   const queued = w.host.getByTestId("queued-row");
-  await expect(queued).toHaveCount(2);
-  await expect(queued.getByTestId("file-name")).toHaveText([chosen.name, dropped.name]);
+  await expect(queued).toHaveCount(3);
+  await expect(queued.getByTestId("file-name")).toHaveText([chosen.name, dropped.name, added.name]);
   await expect(queued.first()).toContainText("waiting for the uploader to load");
-  await expect(w.live).toHaveText(`${dropped.name} queued: waiting for the uploader to load.`);
+  await expect(w.live).toHaveText(`${added.name} queued: waiting for the uploader to load.`);
   expect(wasm.seen.finished).toBe(0);
   await expect(w.host).not.toHaveAttribute("upgraded", "");
 
@@ -63,8 +69,8 @@ test("files chosen and dropped on the shell before the wasm loads are uploaded o
   for (const k of ["drop", "import"]) {
     for (const d of ["x", "y", "width", "height"]) expect(Math.abs(widgetBox[k][d] - shellBox[k][d]), `${k} ${d}`).toBeLessThanOrEqual(1);
   }
-  await expect(w.rows.getByTestId("file-name")).toHaveText([chosen.name, dropped.name]);
-  for (const f of [chosen, dropped]) {
+  await expect(w.rows.getByTestId("file-name")).toHaveText([chosen.name, dropped.name, added.name]);
+  for (const f of [chosen, dropped, added]) {
     await w.waitState(f.name, "ready");
     expect((await sim.media(await w.mediaId(f.name))).md5).toBe(md5(f.buffer));
   }
