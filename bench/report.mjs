@@ -164,6 +164,8 @@ export function report(r) {
   if (r.resume?.failures?.length) out.push("", `Runs that did not finish within 2 minutes after the reload (${r.resume.failures.length} of ${r.config.runs}): ${r.resume.failures.join("; ")}.`);
   out.push("");
 
+  out.push(...loadingSection(r));
+
   out.push("## Targets");
   out.push("");
   const t = [];
@@ -180,7 +182,41 @@ export function report(r) {
   if (!sz["widget-ui"].missing) t.push(`- ${sz["widget-ui"].gzip <= 220 * KiB ? "met" : "**not met**"}: full \`<jw-upload>\` element <= 220 KiB gzipped: ${f1(sz["widget-ui"].gzip / KiB)} KiB`);
   if (!sz.widget.missing) t.push(`- ${sz.widget.gzip <= 60 * KiB ? "met" : "not met (reach goal)"}: uploader without UI <= 60 KiB gzipped: ${f1(sz.widget.gzip / KiB)} KiB`);
   t.push(r.resume && r.resume.firstByteMs != null ? `- ${r.resume.firstByteMs < 500 ? "met" : "**not met**"}: resume to first byte < 500 ms: ${f0(r.resume.firstByteMs)} ms` : "- not measurable yet: resume to first byte < 500 ms");
+  t.push(...loadingTargets(r));
   out.push(...t);
   out.push("");
   return out.join("\n");
+}
+
+// ---------- two-step loading (issue 17) ----------
+
+/** The "Two-step loading" section: what the element costs a CMS page before anyone uses it. */
+export function loadingSection(r) {
+  const l = r.loading;
+  const out = ["## Two-step loading", ""];
+  if (!l) return [...out, "Not measured in this run.", ""];
+  const kib = (b) => `${f1(b / KiB)} KiB`;
+  out.push(`The reference backend's \`${l.url}\`: a plain CMS-like page (one stylesheet, the element's one module script, \`<jw-upload>\` around its fallback form), opened ${l.n} time${l.n > 1 ? "s" : ""} in a fresh browser context (empty cache; the first visit is a redirect that sets the page's cookie), unpinned; medians. Bytes are the sums of \`transferSize\` (headers + body as sent) and \`encodedBodySize\` over \`performance.getEntriesByType("navigation")\` and \`("resource")\`; "usable" is the element's \`interactive\` attribute (its shell drawn and taking files), "mounted" its \`upgraded\` attribute. First body byte: the simulator's \`first_byte_ms\` (\`GET /_sim/log\`, wall clock) minus \`Date.now()\` when the file was chosen (same machine clock); the element's file is ${f0(l.fileSize / MiB)} MiB (\`method="auto"\`), the JS API's ${f0(l.bigSize / MiB)} MiB.`);
+  out.push("");
+  out.push(row(["figure", "median", "runs"]));
+  out.push(row(["---", "---:", "---"]));
+  out.push(row(["(a) bytes fetched by the time the drop zone is usable (transfer / encoded body)", `${kib(l.transfer)} / ${kib(l.encoded)}`, `${l.wasmAtInteractive ? "the wasm was already among them" : "no wasm among them"}: ${l.names.join(", ")}`]));
+  out.push(row(["(b) navigation start to a usable drop zone", `${f0(l.interactiveMs)} ms`, ""]));
+  out.push(row(["navigation start to the widget mounted (wasm fetched when idle), and all bytes by then", `${f0(l.upgradedMs)} ms, ${kib(l.transferUpgraded)}`, ""]));
+  out.push(row([`(c) file chosen the moment the drop zone is usable (wasm ${l.wasmBeforeEarly ? "sometimes already in" : "not yet in"}) to its first body byte`, `${f0(l.chosenEarlyMs)} ms`, l.all.chosenEarlyMs.join(", ")]));
+  out.push(row(["(c) file chosen after the widget mounted to its first body byte", `${f0(l.chosenLateMs)} ms`, l.all.chosenLateMs.join(", ")]));
+  out.push(row([`(d) JS API (\`Uploader\`, no UI), ${f0(l.bigSize / MiB)} MiB, s3 (verify on): \`upload()\` to the first body byte`, `${f0(l.apiS3Ms)} ms`, l.all.apiS3Ms.join(", ")]));
+  out.push(row([`(d) JS API, ${f0(l.bigSize / MiB)} MiB, multipart (verify on): \`upload()\` to the first body byte`, `${f0(l.apiMultipartMs)} ms`, l.all.apiMultipartMs.join(", ")]));
+  out.push("");
+  return out;
+}
+
+/** The section's rows in Targets: reported figures, no thresholds. */
+export function loadingTargets(r) {
+  const l = r.loading;
+  if (!l) return [];
+  return [
+    `- (reported): two-step loading, bytes before the first interaction: ${f1(l.transfer / KiB)} KiB; navigation to a usable drop zone: ${f0(l.interactiveMs)} ms`,
+    `- (reported): first file to its first body byte: element ${f0(l.chosenEarlyMs)} ms (chosen at once) / ${f0(l.chosenLateMs)} ms (after the wasm); JS API ${f0(l.bigSize / MiB)} MiB s3 ${f0(l.apiS3Ms)} ms, multipart ${f0(l.apiMultipartMs)} ms`,
+  ];
 }

@@ -9,7 +9,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { Browser } from "./cdp.mjs";
+import { Browser, Page } from "./cdp.mjs";
 import { report } from "./report.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -370,6 +370,7 @@ async function main() {
       };
       say(`memory ${c.id.padEnd(28)} renderer +${((peak.renderer - base.renderer) / MiB).toFixed(1)} MiB, all Chromium +${((peak.all - base.all) / MiB).toFixed(1)} MiB (${v.mibps.toFixed(0)} MiB/s)`);
     }
+    result.loading = wanted("loading") ? await twoStepLoading(browser, page) : null;
   } finally {
     await browser.close();
     try { fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch { /* xtask removes its work folder */ }
@@ -394,6 +395,127 @@ function summarize(samples, keys) {
     }
   }
   return out;
+}
+
+// ---------- two-step loading (issue 17) ----------
+
+// Watches the page's <jw-upload> from before its first script: when it became `interactive`
+// (its shell usable) and `upgraded` (the widget mounted), and what the page had fetched by then.
+const WATCH = `(() => {
+  const fetched = () => {
+    const es = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
+    return { transfer: es.reduce((a, e) => a + (e.transferSize || 0), 0), encoded: es.reduce((a, e) => a + (e.encodedBodySize || 0), 0),
+      names: es.map((e) => new URL(e.name).pathname), wasm: es.some((e) => e.name.endsWith(".wasm")) };
+  };
+  window.__jwuSeen = {};
+  let done;
+  window.__jwuInteractive = new Promise((r) => { done = r; });
+  new MutationObserver((records) => {
+    for (const m of records) {
+      if (m.target.localName !== "jw-upload" || !m.target.hasAttribute(m.attributeName) || window.__jwuSeen[m.attributeName]) continue;
+      window.__jwuSeen[m.attributeName] = { ms: performance.now(), ...fetched() };
+      if (m.attributeName === "interactive") done(window.__jwuSeen.interactive);
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["interactive", "upgraded"] });
+})()`;
+const BODY_TARGETS = ["s3", "part", "form", "resumable"];
+
+/** A tab in a browser context of its own (empty cache, no cookies), at `url`. */
+async function coldPage(browser, url) {
+  const { browserContextId } = await browser.send("Target.createBrowserContext", {});
+  const { targetId } = await browser.send("Target.createTarget", { url: "about:blank", browserContextId });
+  const { sessionId } = await browser.send("Target.attachToTarget", { targetId, flatten: true });
+  const page = new Page(browser, sessionId, targetId);
+  await page.send("Page.enable", {});
+  await page.send("Page.addScriptToEvaluateOnNewDocument", { source: WATCH });
+  await page.send("Page.navigate", { url });
+  return { page, close: () => browser.send("Target.disposeBrowserContext", { browserContextId }) };
+}
+
+/** The simulator's first body byte (Unix ms) of any upload request, polled until `timeoutMs`. */
+async function firstBodyByte(timeoutMs = 60000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const first = (await sim.log()).filter((e) => BODY_TARGETS.includes(e.target) && e.first_byte_ms != null).map((e) => e.first_byte_ms);
+    if (first.length) return Math.min(...first);
+    if (Date.now() > until) throw new Error("no upload body reached the simulator");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Chooses `file` in the element's file input (the shell's or the widget's) from outside, as a
+ * user's pick; returns the simulator's first body byte minus the moment it was chosen. */
+async function chooseAndTime(page, file) {
+  await sim.clearLog();
+  const r = await page.send("Runtime.evaluate", { expression: `document.querySelector("jw-upload").shadowRoot.querySelector('[data-testid="file-input"]')` });
+  const wasm = await page.eval(`performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm") && e.responseEnd > 0)`);
+  const t0 = Date.now();
+  await page.send("DOM.setFileInputFiles", { files: [file], objectId: r.result.objectId });
+  const ms = (await firstBodyByte()) - t0;
+  return { ms, wasmBefore: wasm };
+}
+
+/** Issue 17's figures on the reference backend's `/upload-form` (a plain CMS-like page: one
+ * stylesheet, the element's one script, `<jw-upload>` around its fallback form), each run in a
+ * fresh browser context: (a) bytes fetched and (b) time from navigation start when the drop zone
+ * became usable; (c) first file chosen to its first body byte at the simulator, chosen at
+ * `interactive` and after the wasm loaded; (d) the same for the JS API with the big file. */
+async function twoStepLoading(browser, benchPage) {
+  const url = `${cfg.backend}/upload-form`;
+  // The element takes `accept="video/*"` there: the md5 file under a video name (a hard link).
+  const clip = path.join(cfg.work, "clip.mp4");
+  if (!fs.existsSync(clip)) fs.linkSync(cfg.md5.path, clip);
+  const runs = [];
+  for (let run = 1; run <= cfg.runs; run++) {
+    const v = {};
+    // (a), (b) and (c) at once: the file is chosen the moment the shell is usable.
+    let tab = await coldPage(browser, url);
+    try {
+      // Awaited in the page, so the file goes in the moment the shell is usable.
+      let seen = null;
+      for (const until = Date.now() + 30000; !seen; await new Promise((r) => setTimeout(r, 5))) {
+        if (Date.now() > until) throw new Error("the element never became interactive");
+        seen = await tab.page.eval(`location.pathname === "/upload-form" && window.__jwuInteractive || null`, 30000).catch(() => null);
+      }
+      const early = await chooseAndTime(tab.page, clip);
+      Object.assign(v, { interactiveMs: seen.ms, transfer: seen.transfer, encoded: seen.encoded, names: seen.names, wasmAtInteractive: seen.wasm, chosenEarlyMs: early.ms, wasmBeforeEarly: early.wasmBefore });
+    } finally {
+      await tab.close();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    sim.wipe();
+    // (c) again, the file chosen once the widget is mounted; and everything the page fetched.
+    tab = await coldPage(browser, url);
+    try {
+      await tab.page.waitFor("!!window.__jwuSeen?.upgraded", 30000);
+      const up = await tab.page.eval("window.__jwuSeen.upgraded");
+      const late = await chooseAndTime(tab.page, clip);
+      Object.assign(v, { upgradedMs: up.ms, transferUpgraded: up.transfer, chosenLateMs: late.ms });
+    } finally {
+      await tab.close();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    sim.wipe();
+    // (d) the JS API (no UI), the big file, s3 and multipart with their defaults (verify on).
+    for (const method of ["s3", "multipart"]) {
+      await sim.clearLog();
+      const t0 = await benchPage.eval(`window.bench.firstByteStart("big", ${JSON.stringify(method)})`);
+      v[`api-${method}`] = (await firstBodyByte()) - t0;
+      await benchPage.eval("window.bench.firstByteStop()");
+      await new Promise((r) => setTimeout(r, 300));
+      sim.wipe();
+    }
+    runs.push(v);
+    say(`two-step loading run ${run}/${cfg.runs}: interactive at ${v.interactiveMs.toFixed(0)} ms with ${(v.transfer / 1024).toFixed(1)} KiB fetched (wasm ${v.wasmAtInteractive ? "already" : "not yet"} fetched), upgraded at ${v.upgradedMs.toFixed(0)} ms (${(v.transferUpgraded / 1024).toFixed(1)} KiB); first file to first body byte: chosen at interactive ${v.chosenEarlyMs} ms, after the wasm ${v.chosenLateMs} ms; JS API ${cfg.big.size / MiB} MiB s3 ${v["api-s3"]} ms, multipart ${v["api-multipart"]} ms`);
+  }
+  const m = (k) => median(runs.map((v) => v[k]));
+  return {
+    n: runs.length, url: "/upload-form", names: runs[0].names, wasmAtInteractive: runs.some((v) => v.wasmAtInteractive), wasmBeforeEarly: runs.some((v) => v.wasmBeforeEarly),
+    interactiveMs: m("interactiveMs"), transfer: m("transfer"), encoded: m("encoded"), upgradedMs: m("upgradedMs"), transferUpgraded: m("transferUpgraded"),
+    chosenEarlyMs: m("chosenEarlyMs"), chosenLateMs: m("chosenLateMs"), apiS3Ms: m("api-s3"), apiMultipartMs: m("api-multipart"),
+    all: { chosenEarlyMs: runs.map((v) => v.chosenEarlyMs), chosenLateMs: runs.map((v) => v.chosenLateMs), apiS3Ms: runs.map((v) => v["api-s3"]), apiMultipartMs: runs.map((v) => v["api-multipart"]) },
+    fileSize: cfg.md5.size, bigSize: cfg.big.size,
+  };
 }
 
 main().catch((e) => {

@@ -320,4 +320,22 @@ window.bench = {
     return fn(file, args);
   },
 };
+
+// Two-step loading (d): the JS API's time from the `upload()` call to the first body byte at
+// the simulator; bench/run.mjs reads the simulator's `first_byte_ms`, then stops the upload.
+let firstByteUp = null;
+Object.assign(window.bench, {
+  async firstByteStart(input, method) {
+    const up = await widget({});
+    firstByteUp = up;
+    const file = this.file(input);
+    const t0 = Date.now();
+    up.upload(file, { method }).catch(() => {});
+    return t0;
+  },
+  firstByteStop() {
+    firstByteUp?.cancel();
+    firstByteUp = null;
+  },
+});
 document.body.dataset.ready = "true";

@@ -43,6 +43,7 @@ pub async fn log_middleware(State(state): State<AppState>, req: Request, next: N
         at_ms: state.started.elapsed().as_millis() as u64,
         status: AtomicU16::new(0),
         bytes_in: AtomicU64::new(0),
+        first_byte_ms: AtomicU64::new(0),
         fault: Mutex::new(None),
     });
     let (mut parts, body) = req.into_parts();
@@ -50,6 +51,11 @@ pub async fn log_middleware(State(state): State<AppState>, req: Request, next: N
     let counter = entry.clone();
     let body = Body::from_stream(body.into_data_stream().map(move |r| {
         if let Ok(b) = &r {
+            if !b.is_empty() && counter.first_byte_ms.load(Ordering::SeqCst) == 0 {
+                counter
+                    .first_byte_ms
+                    .store(crate::clock::Clock::unix_ms(), Ordering::SeqCst);
+            }
             counter.bytes_in.fetch_add(b.len() as u64, Ordering::SeqCst);
         }
         r

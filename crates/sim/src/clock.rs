@@ -15,6 +15,12 @@ impl Clock {
         (Self::wall_ms() + self.offset_ms.load(Ordering::SeqCst)).max(0) as u64
     }
 
+    /// Milliseconds since the Unix epoch on the wall clock, never shifted: the request log's
+    /// `first_byte_ms`, comparable with a page's `Date.now()` on the same machine.
+    pub fn unix_ms() -> u64 {
+        Self::wall_ms().max(0) as u64
+    }
+
     fn wall_ms() -> i64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
-/// One logged request; `status` and `bytes_in` update while it runs.
+/// One logged request; `status`, `bytes_in` and `first_byte_ms` update while it runs.
 #[derive(Debug)]
 pub struct LogEntry {
     pub(crate) seq: u64,
@@ -17,6 +17,9 @@ pub struct LogEntry {
     pub(crate) at_ms: u64,
     pub(crate) status: AtomicU16,
     pub(crate) bytes_in: AtomicU64,
+    /// When the first body byte was read: ms since the Unix epoch on the wall clock (0: none
+    /// yet), so a page on this machine can compare it with its own `Date.now()`.
+    pub(crate) first_byte_ms: AtomicU64,
     pub(crate) fault: Mutex<Option<String>>,
 }
 
@@ -31,11 +34,13 @@ impl LogEntry {
     pub(crate) fn to_json(&self) -> Value {
         let fault = self.fault.lock().ok().and_then(|g| g.clone());
         let status = self.status.load(Ordering::SeqCst);
+        let first = self.first_byte_ms.load(Ordering::SeqCst);
         json!({
             "seq": self.seq, "method": self.method, "path": self.path, "target": self.target,
             "status": if status == 0 { Value::Null } else { json!(status) },
             "bytes_in": self.bytes_in.load(Ordering::SeqCst),
             "range": self.range, "at_ms": self.at_ms, "fault": fault,
+            "first_byte_ms": if first == 0 { Value::Null } else { json!(first) },
         })
     }
 }
