@@ -15,7 +15,10 @@ fn restore(fixture: &str, cfg: Config) -> RequestKind {
     let snap: Snapshot = serde_json::from_str(fixture).unwrap();
     let again = serde_json::to_value(&snap).unwrap();
     let original: serde_json::Value = serde_json::from_str(fixture).unwrap();
-    assert_eq!(again, original, "the snapshot is written back as it was read");
+    assert_eq!(
+        again, original,
+        "the snapshot is written back as it was read"
+    );
     let mut up = Upload::restore(cfg, snap, Millis(0)).unwrap();
     while up.poll_task().is_some() {}
     let restored = serde_json::to_value(up.snapshot()).unwrap();

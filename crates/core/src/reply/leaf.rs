@@ -252,9 +252,15 @@ mod tests {
         assert_eq!(probe(r#"{"a":7}"#).a.scalar_string().as_deref(), Some("7"));
         assert_eq!(probe(r#"{"a":-7}"#).a.size(), None);
         assert_eq!(probe(r#"{"a":" 12 "}"#).a.size(), Some(12));
-        assert_eq!(probe(r#"{"a":1.5}"#).a.scalar_string().as_deref(), Some("1.5"));
+        assert_eq!(
+            probe(r#"{"a":1.5}"#).a.scalar_string().as_deref(),
+            Some("1.5")
+        );
         assert_eq!(probe(r#"{"a":1.5}"#).a.number(), Some(1.5));
-        assert_eq!(probe(r#"{"a":true}"#).a.scalar_string().as_deref(), Some("True"));
+        assert_eq!(
+            probe(r#"{"a":true}"#).a.scalar_string().as_deref(),
+            Some("True")
+        );
         assert_eq!(probe(r#"{"a":5}"#).a.text(), None);
     }
 

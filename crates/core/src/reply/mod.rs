@@ -6,7 +6,6 @@ use crate::error::UploadError;
 use leaf::{Leaf, Obj};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 mod error;
 mod leaf;
@@ -31,7 +30,7 @@ pub struct Link {
     /// Path, starting with `/`.
     pub path: String,
     /// Query parameters, values as strings (`Expires` arrives as a number).
-    pub query: BTreeMap<String, String>,
+    pub query: litemap::LiteMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -40,7 +39,7 @@ struct RawLink {
     address: Option<String>,
     path: Option<String>,
     #[serde(default)]
-    query: Obj<BTreeMap<String, Leaf>>,
+    query: Obj<litemap::LiteMap<String, Leaf>>,
 }
 
 impl RawLink {
@@ -241,8 +240,11 @@ mod tests {
         };
         assert_eq!(r.key, "tL17msiU");
         let link = r.link.unwrap();
-        assert_eq!(link.query["Expires"], "1482770374");
-        assert_eq!(link.query["Signature"], "1/l+L6/yOE05dNEbXHW8sw7TGF4=");
+        assert_eq!(link.query.get("Expires").unwrap(), "1482770374");
+        assert_eq!(
+            link.query.get("Signature").unwrap(),
+            "1/l+L6/yOE05dNEbXHW8sw7TGF4="
+        );
     }
 
     #[test]
