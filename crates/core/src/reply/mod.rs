@@ -30,7 +30,27 @@ pub struct Link {
     /// Path, starting with `/`.
     pub path: String,
     /// Query parameters, values as strings (`Expires` arrives as a number).
+    #[serde(deserialize_with = "query_of")]
     pub query: litemap::LiteMap<String, String>,
+}
+
+/// Query parameters whose values are scalars (others dropped), read through the same map type
+/// as a reply's `query`, so the wasm holds one instance of the map's deserializer and sort.
+fn query_of<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<litemap::LiteMap<String, String>, D::Error> {
+    Ok(scalar_query(litemap::LiteMap::<String, Leaf>::deserialize(d)?))
+}
+
+fn scalar_query(raw: litemap::LiteMap<String, Leaf>) -> litemap::LiteMap<String, String> {
+    let mut query = litemap::LiteMap::with_capacity(raw.len());
+    for (k, v) in raw {
+        if let Some(s) = v.scalar_string() {
+            // In order already: appended, never sorted again.
+            query.insert(k, s);
+        }
+    }
+    query
 }
 
 #[derive(Deserialize)]
@@ -49,9 +69,7 @@ impl RawLink {
             protocol: self.protocol.unwrap_or_else(|| "https".into()),
             address: self.address.ok_or_else(|| missing("address"))?,
             path: self.path.ok_or_else(|| missing("path"))?,
-            query: (self.query.0.into_iter().flatten())
-                .filter_map(|(k, v)| v.scalar_string().map(|s| (k, s)))
-                .collect(),
+            query: scalar_query(self.query.0.unwrap_or_default()),
         })
     }
 }
