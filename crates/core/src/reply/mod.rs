@@ -39,7 +39,9 @@ pub struct Link {
 fn query_of<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<litemap::LiteMap<String, String>, D::Error> {
-    Ok(scalar_query(litemap::LiteMap::<String, Leaf>::deserialize(d)?))
+    Ok(scalar_query(litemap::LiteMap::<String, Leaf>::deserialize(
+        d,
+    )?))
 }
 
 fn scalar_query(raw: litemap::LiteMap<String, Leaf>) -> litemap::LiteMap<String, String> {
