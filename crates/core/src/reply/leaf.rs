@@ -117,6 +117,32 @@ impl<'de> Visitor<'de> for LeafVisitor {
     }
 }
 
+/// A JSON object's members, sorted by name, the last of a repeated name kept (as
+/// `serde_json::Value` does). Inserted one by one (a link's query has a handful), so the wasm
+/// holds no sort for it.
+#[derive(Debug, Default)]
+pub(crate) struct Members(pub litemap::LiteMap<String, Leaf>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Members, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut members = litemap::LiteMap::new();
+                while let Some((k, v)) = map.next_entry::<String, Leaf>()? {
+                    members.insert(k, v);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(MembersVisitor)
+    }
+}
+
 /// `T` when the value is a JSON object, else `None` (a string, number, array or `null` where
 /// an object was hoped for is skipped, not an error). `T`'s own fields decide the rest.
 #[derive(Debug)]
@@ -275,5 +301,11 @@ mod tests {
         let r = probe(r#"{"o":[{"x":1}],"f":[]}"#);
         assert!(r.o.0.is_none() && r.f.0.is_none());
         assert!(probe(r#"{"f":{"0":{"x":1}}}"#).f.0.is_none());
+        let m: Members = serde_json::from_str(r#"{"b":1,"a":2,"b":"3"}"#).unwrap();
+        let names: Vec<_> =
+            m.0.iter()
+                .map(|(k, v)| (k.as_str(), v.scalar_string()))
+                .collect();
+        assert_eq!(names, [("a", Some("2".into())), ("b", Some("3".into()))]);
     }
 }

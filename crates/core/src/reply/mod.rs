@@ -3,7 +3,7 @@
 //! [`UploadError`] with code `invalid_reply`, never a panic.
 
 use crate::error::UploadError;
-use leaf::{Leaf, Obj};
+use leaf::{Leaf, Members, Obj};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -34,19 +34,17 @@ pub struct Link {
     pub query: litemap::LiteMap<String, String>,
 }
 
-/// Query parameters whose values are scalars (others dropped), read through the same map type
-/// as a reply's `query`, so the wasm holds one instance of the map's deserializer and sort.
+/// Query parameters whose values are scalars (others dropped), read like a reply's `query`
+/// (one deserializer for both in the wasm).
 fn query_of<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<litemap::LiteMap<String, String>, D::Error> {
-    Ok(scalar_query(litemap::LiteMap::<String, Leaf>::deserialize(
-        d,
-    )?))
+    Ok(scalar_query(Members::deserialize(d)?))
 }
 
-fn scalar_query(raw: litemap::LiteMap<String, Leaf>) -> litemap::LiteMap<String, String> {
-    let mut query = litemap::LiteMap::with_capacity(raw.len());
-    for (k, v) in raw {
+fn scalar_query(raw: Members) -> litemap::LiteMap<String, String> {
+    let mut query = litemap::LiteMap::with_capacity(raw.0.len());
+    for (k, v) in raw.0 {
         if let Some(s) = v.scalar_string() {
             // In order already: appended, never sorted again.
             query.insert(k, s);
@@ -61,7 +59,7 @@ struct RawLink {
     address: Option<String>,
     path: Option<String>,
     #[serde(default)]
-    query: Obj<litemap::LiteMap<String, Leaf>>,
+    query: Obj<Members>,
 }
 
 impl RawLink {
