@@ -118,6 +118,7 @@ pub mod retry;
 pub mod time;
 
 mod protocol;
+mod sorted;
 mod status;
 
 pub use config::{Config, StatusConfig};

@@ -250,7 +250,6 @@ impl Resource {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use std::collections::BTreeMap;
 
     fn link(path: &str, q: &[(&str, &str)]) -> Link {
         Link {
@@ -260,7 +259,7 @@ mod tests {
             query: q
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect::<BTreeMap<_, _>>(),
+                .collect(),
         }
     }
 

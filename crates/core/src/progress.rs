@@ -13,9 +13,9 @@
 //! the rate of the requests acknowledged before stands in; with neither, nothing in flight is
 //! credited. The stall watchdog reads the same rate and estimate.
 
+use crate::sorted::Map;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// What the UI shows.
@@ -187,7 +187,7 @@ impl Sending {
 pub struct ProgressTracker {
     total: u64,
     committed: u64,
-    in_flight: BTreeMap<u64, Sending>,
+    in_flight: Map<u64, Sending>,
     reported: u64,
     /// Bytes were thrown away since the last report: it may drop to what is left.
     dropped: bool,
@@ -300,7 +300,7 @@ impl ProgressTracker {
 
     fn advance(&mut self, now: Millis) {
         let fallback = self.acked_rate;
-        for s in self.in_flight.values_mut() {
+        for (_, s) in self.in_flight.iter_mut() {
             s.advance(now, fallback);
         }
         self.advanced_at = self.advanced_at.max(now);

@@ -18,6 +18,7 @@ use crate::method::{choose, Method};
 use crate::progress::{ProgressTracker, Sending};
 use crate::protocol::{Ctx, Machine};
 use crate::reply::Credentials;
+use crate::sorted::{Map, SortedSet};
 use crate::status::StatusFollower;
 use crate::time::Millis;
 use creds::Creds;
@@ -25,7 +26,7 @@ use gate::RetryGate;
 use reach::Reach;
 pub use reach::{UNREACHABLE_AFTER, UNREACHABLE_FAILURES};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// A request (or credentials call) in flight. The bytes its body sent and the link's rate
@@ -145,15 +146,15 @@ pub struct Upload {
     events: VecDeque<Event>,
     tasks: VecDeque<Task>,
     aborts: VecDeque<RequestId>,
-    flights: BTreeMap<RequestId, Flight>,
+    flights: Map<RequestId, Flight>,
     next_id: u64,
     gate: RetryGate,
     paused: bool,
     online: bool,
     outcome: Outcome,
     follower: Option<StatusFollower>,
-    digests: BTreeMap<(u64, u64), String>,
-    wanted: BTreeSet<(u64, u64)>,
+    digests: Map<(u64, u64), String>,
+    wanted: SortedSet<(u64, u64)>,
     state: Option<State>,
     media_hint: Option<String>,
     reach: Reach,
@@ -188,14 +189,14 @@ impl Upload {
             events: VecDeque::from([Event::Started { method }]),
             tasks: VecDeque::new(),
             aborts: VecDeque::new(),
-            flights: BTreeMap::new(),
+            flights: Map::new(),
             next_id: 1,
             paused: false,
             online: true,
             outcome: Outcome::Running,
             follower: None,
-            digests: BTreeMap::new(),
-            wanted: BTreeSet::new(),
+            digests: Map::new(),
+            wanted: SortedSet::default(),
             state: None,
             media_hint: None,
             reach: Reach::default(),

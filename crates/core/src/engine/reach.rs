@@ -5,8 +5,8 @@
 //! upload fails at once with a message that says where to look.
 
 use crate::error::{ErrorCode, UploadError};
+use crate::sorted::{Map, SortedSet};
 use crate::time::Millis;
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Failures in a row, with no byte sent and no reply ever seen from the origin, that name it
@@ -21,11 +21,11 @@ pub const UNREACHABLE_AFTER: Duration = Duration::from_secs(8);
 #[derive(Clone, Debug, Default)]
 pub(super) struct Reach {
     /// The origin of each request in flight (credentials calls too, when the URL is known).
-    origins: BTreeMap<u64, String>,
+    origins: Map<u64, String>,
     /// Origins that answered (any status).
-    answered: BTreeSet<String>,
+    answered: SortedSet<String>,
     /// Failures in a row per never-answered origin: how many, and when the first was.
-    failing: BTreeMap<String, (u32, Millis)>,
+    failing: Map<String, (u32, Millis)>,
 }
 
 /// `scheme://host[:port]` of an absolute URL, lower-cased; `None` for anything else.

@@ -3,7 +3,7 @@
 //! the `ETag` is the MD5. A refused or expired link is renewed by a new create; resuming
 //! starts the file over, as the platform's docs say of single-request uploads.
 
-use super::whole::Whole;
+use super::whole::{Held, Whole};
 use super::{Ctx, Outgoing, Verdict};
 use crate::error::UploadError;
 use crate::io::{RequestKind, Response};
@@ -13,8 +13,15 @@ use serde::{Deserialize, Serialize};
 
 /// The direct machine.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Held")]
 pub(crate) struct Direct {
     pub(super) w: Whole,
+}
+
+impl From<Held> for Direct {
+    fn from(h: Held) -> Self {
+        Direct { w: h.w }
+    }
 }
 
 /// The `upload_link` of a v2 direct create reply, when it is an absolute http(s) URL.

@@ -1,7 +1,7 @@
 //! form: one `multipart/form-data` POST of the whole file in the field `file`; the reply's `md5`
 //! and `size` are checked against the file.
 
-use super::whole::Whole;
+use super::whole::{Held, Whole};
 use super::{Ctx, Outgoing, Verdict};
 use crate::error::UploadError;
 use crate::io::{Body, HttpMethod, RequestKind, Response};
@@ -12,8 +12,15 @@ use serde::{Deserialize, Serialize};
 
 /// The form machine.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Held")]
 pub(crate) struct Form {
     pub(super) w: Whole,
+}
+
+impl From<Held> for Form {
+    fn from(h: Held) -> Self {
+        Form { w: h.w }
+    }
 }
 
 impl Form {

@@ -18,9 +18,10 @@ use crate::method::Method;
 use crate::progress::ProgressTracker;
 use crate::reply::{Credentials, PlatformError};
 use crate::retry::{is_retryable_status, parse_http_date_ms, parse_retry_after};
+use crate::sorted::{Map, SortedSet};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -32,8 +33,8 @@ pub(crate) struct Ctx<'a> {
     pub progress: &'a mut ProgressTracker,
     pub events: &'a mut VecDeque<Event>,
     pub tasks: &'a mut VecDeque<Task>,
-    pub digests: &'a BTreeMap<(u64, u64), String>,
-    pub wanted: &'a mut BTreeSet<(u64, u64)>,
+    pub digests: &'a Map<(u64, u64), String>,
+    pub wanted: &'a mut SortedSet<(u64, u64)>,
 }
 
 impl Ctx<'_> {

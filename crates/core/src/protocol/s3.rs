@@ -1,7 +1,7 @@
 //! s3: one signed PUT of the whole file (under 5 GiB), no `Content-Type`; the `ETag` is the MD5;
 //! a link refused with 401/403 (any code) is renewed.
 
-use super::whole::Whole;
+use super::whole::{Held, Whole};
 use super::{Ctx, Outgoing, Verdict};
 use crate::error::UploadError;
 use crate::io::{RequestKind, Response};
@@ -12,8 +12,15 @@ use serde::{Deserialize, Serialize};
 
 /// The s3 machine.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Held")]
 pub(crate) struct S3 {
     pub(super) w: Whole,
+}
+
+impl From<Held> for S3 {
+    fn from(h: Held) -> Self {
+        S3 { w: h.w }
+    }
 }
 
 impl S3 {

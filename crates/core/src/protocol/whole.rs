@@ -9,6 +9,13 @@ use crate::method::Method;
 use crate::reply::{normalize_etag, Credentials, Link};
 use serde::{Deserialize, Serialize};
 
+/// The stored form shared by s3, direct and form (`{"w": {...}}`), read by one deserializer
+/// for all three machines (each derives its own otherwise, about 2 KB of wasm apiece).
+#[derive(Deserialize)]
+pub(crate) struct Held {
+    pub w: Whole,
+}
+
 /// State of a single whole-file transfer.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Whole {

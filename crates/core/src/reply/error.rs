@@ -1,7 +1,7 @@
 //! The platform's error shapes: v1 JSON, v2 JSON, the backend's, and S3 XML.
 
+use super::leaf::{First, Leaf, Obj};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The platform's error, from any of its shapes: v1 JSON (`code`, `message`), v2 JSON
 /// (`errors[0].code`, `description`), the backend's (`error.code`, `message`), or S3 XML
@@ -32,25 +32,44 @@ impl PlatformError {
                 message: xml_tag(t, "Message").or_else(|| xml_tag(t, "message")),
             };
         }
-        let Ok(v) = serde_json::from_str::<Value>(t) else {
+        /// The fields any JSON shape may carry (each read as a string when it is one).
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Fields {
+            code: Leaf,
+            message: Leaf,
+            description: Leaf,
+            title: Leaf,
+        }
+        /// The top level: v2's `errors`, the backend's `error`, or v1's own fields.
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Shapes {
+            errors: First<Fields>,
+            error: Obj<Fields>,
+            code: Leaf,
+            message: Leaf,
+            title: Leaf,
+        }
+        let Ok(Obj(Some(v))) = serde_json::from_str::<Obj<Shapes>>(t) else {
             return PlatformError::default();
         };
-        let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-        if let Some(e) = v.get("errors").and_then(|e| e.get(0)) {
+        if let Some(e) = v.errors.0 {
+            let e = e.0.unwrap_or_default();
             return PlatformError {
-                code: s(e.get("code")),
-                message: s(e.get("description")).or_else(|| s(e.get("message"))),
+                code: e.code.text(),
+                message: e.description.text().or_else(|| e.message.text()),
             };
         }
-        if let Some(e) = v.get("error").filter(|e| e.is_object()) {
+        if let Some(e) = v.error.0 {
             return PlatformError {
-                code: s(e.get("code")),
-                message: s(e.get("message")),
+                code: e.code.text(),
+                message: e.message.text(),
             };
         }
         PlatformError {
-            code: s(v.get("code")),
-            message: s(v.get("message")).or_else(|| s(v.get("title"))),
+            code: v.code.text(),
+            message: v.message.text().or_else(|| v.title.text()),
         }
     }
 

@@ -3,12 +3,12 @@
 //! [`UploadError`] with code `invalid_reply`, never a panic.
 
 use crate::error::UploadError;
+use leaf::{Leaf, Members, Obj};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use std::collections::BTreeMap;
 
 mod error;
+mod leaf;
 mod parts;
 mod status;
 
@@ -18,25 +18,6 @@ pub use status::{MediaState, MediaStatus};
 
 fn json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, UploadError> {
     serde_json::from_str(body).map_err(|e| UploadError::invalid_reply(format!("{what}: {e}")))
-}
-
-/// A string, or a number written as a string (the platform sends both for sizes and expiries).
-fn scalar_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
-        _ => None,
-    }
-}
-
-/// A size sent as a number or a decimal string.
-pub fn size_of(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// The `link` block of a v1 create/update reply.
@@ -49,7 +30,27 @@ pub struct Link {
     /// Path, starting with `/`.
     pub path: String,
     /// Query parameters, values as strings (`Expires` arrives as a number).
-    pub query: BTreeMap<String, String>,
+    #[serde(deserialize_with = "query_of")]
+    pub query: litemap::LiteMap<String, String>,
+}
+
+/// Query parameters whose values are scalars (others dropped), read like a reply's `query`
+/// (one deserializer for both in the wasm).
+fn query_of<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<litemap::LiteMap<String, String>, D::Error> {
+    Ok(scalar_query(Members::deserialize(d)?))
+}
+
+fn scalar_query(raw: Members) -> litemap::LiteMap<String, String> {
+    let mut query = litemap::LiteMap::with_capacity(raw.0.len());
+    for (k, v) in raw.0 {
+        if let Some(s) = v.scalar_string() {
+            // In order already: appended, never sorted again.
+            query.insert(k, s);
+        }
+    }
+    query
 }
 
 #[derive(Deserialize)]
@@ -58,7 +59,7 @@ struct RawLink {
     address: Option<String>,
     path: Option<String>,
     #[serde(default)]
-    query: BTreeMap<String, Value>,
+    query: Obj<Members>,
 }
 
 impl RawLink {
@@ -68,42 +69,55 @@ impl RawLink {
             protocol: self.protocol.unwrap_or_else(|| "https".into()),
             address: self.address.ok_or_else(|| missing("address"))?,
             path: self.path.ok_or_else(|| missing("path"))?,
-            query: self
-                .query
-                .iter()
-                .filter_map(|(k, v)| scalar_string(v).map(|s| (k.clone(), s)))
-                .collect(),
+            query: scalar_query(self.query.0.unwrap_or_default()),
         })
     }
 }
 
+/// The uploaded object's block (`"media": {"key": ...}`); anything but an object is skipped.
 #[derive(Deserialize)]
 struct KeyObj {
-    key: Option<Value>,
-    md5: Option<String>,
-    size: Option<Value>,
+    #[serde(default)]
+    key: Leaf,
+    #[serde(default)]
+    md5: Leaf,
+    #[serde(default)]
+    size: Leaf,
 }
 
-/// Names under which the platform puts the uploaded object, per resource.
-const OBJECT_NAMES: [&str; 6] = ["media", "video", "thumbnail", "track", "image", "skin"];
-
+/// A v1 reply's top level. The platform puts the uploaded object under the resource's name,
+/// one field per resource (the first that has a `key` counts, in this order).
 #[derive(Deserialize)]
 struct RawV1 {
     status: Option<String>,
     link: Option<RawLink>,
     session_id: Option<String>,
-    #[serde(flatten)]
-    rest: BTreeMap<String, Value>,
+    #[serde(default)]
+    media: Obj<KeyObj>,
+    #[serde(default)]
+    video: Obj<KeyObj>,
+    #[serde(default)]
+    thumbnail: Obj<KeyObj>,
+    #[serde(default)]
+    track: Obj<KeyObj>,
+    #[serde(default)]
+    image: Obj<KeyObj>,
+    #[serde(default)]
+    skin: Obj<KeyObj>,
 }
 
 impl RawV1 {
-    fn object(&self) -> Option<KeyObj> {
-        OBJECT_NAMES.iter().find_map(|n| {
-            self.rest
-                .get(*n)
-                .and_then(|v| serde_json::from_value::<KeyObj>(v.clone()).ok())
-                .filter(|o| o.key.is_some())
-        })
+    fn object(self) -> Option<KeyObj> {
+        [
+            self.media,
+            self.video,
+            self.thumbnail,
+            self.track,
+            self.image,
+            self.skin,
+        ]
+        .into_iter()
+        .find_map(|o| o.0.filter(|o| o.key.is_present()))
     }
 }
 
@@ -144,22 +158,27 @@ pub enum Credentials {
 impl Credentials {
     /// Parses a 2xx create/update reply body.
     pub fn parse(body: &str) -> Result<Credentials, UploadError> {
-        let v: Value = json(body, "credentials")?;
-        let is_v2 = v.get("id").is_some() || v.get("upload_id").is_some();
-        if is_v2 {
+        /// Which shape: a v2 reply has an `id` or an `upload_id` (of any value).
+        #[derive(Deserialize)]
+        struct Shape {
+            #[serde(default)]
+            id: Leaf,
+            #[serde(default)]
+            upload_id: Leaf,
+        }
+        let shape: Shape = json(body, "credentials")?;
+        if shape.id.is_present() || shape.upload_id.is_present() {
             #[derive(Deserialize)]
             struct Raw {
-                id: Option<Value>,
+                #[serde(default)]
+                id: Leaf,
                 upload_id: Option<String>,
                 upload_token: Option<String>,
                 upload_link: Option<String>,
             }
-            let r: Raw = serde_json::from_value(v)
-                .map_err(|e| UploadError::invalid_reply(format!("v2 media: {e}")))?;
-            let id =
-                r.id.as_ref()
-                    .and_then(scalar_string)
-                    .ok_or_else(|| UploadError::invalid_reply("v2 media reply has no id"))?;
+            let r: Raw = json(body, "v2 media")?;
+            let id = (r.id.scalar_string())
+                .ok_or_else(|| UploadError::invalid_reply("v2 media reply has no id"))?;
             return Ok(Credentials::V2(V2MediaReply {
                 id,
                 upload_id: r.upload_id,
@@ -167,20 +186,19 @@ impl Credentials {
                 upload_link: r.upload_link,
             }));
         }
-        let raw: RawV1 = serde_json::from_value(v)
-            .map_err(|e| UploadError::invalid_reply(format!("v1 reply: {e}")))?;
+        let mut raw: RawV1 = json(body, "v1 reply")?;
         if raw.status.as_deref().is_some_and(|s| s != "ok") {
             return Err(UploadError::invalid_reply("status is not ok"));
         }
-        let key = raw
-            .object()
-            .and_then(|o| o.key.as_ref().and_then(scalar_string))
+        let link = raw.link.take().map(RawLink::into_link);
+        let session_id = raw.session_id.take();
+        let key = (raw.object())
+            .and_then(|o| o.key.scalar_string())
             .ok_or_else(|| UploadError::invalid_reply("reply names no media key"))?;
-        let link = raw.link.map(RawLink::into_link).transpose()?;
         Ok(Credentials::V1(V1Reply {
             key,
-            link,
-            session_id: raw.session_id,
+            link: link.transpose()?,
+            session_id,
         }))
     }
 
@@ -214,15 +232,12 @@ impl UploadedReply {
         let obj = raw
             .object()
             .ok_or_else(|| UploadError::invalid_reply("upload reply names no key"))?;
-        let key = obj
-            .key
-            .as_ref()
-            .and_then(scalar_string)
+        let key = (obj.key.scalar_string())
             .ok_or_else(|| UploadError::invalid_reply("upload reply key is not a string"))?;
         Ok(UploadedReply {
             key,
-            md5: obj.md5.map(|m| m.trim().to_ascii_lowercase()),
-            size: obj.size.as_ref().and_then(size_of),
+            size: obj.size.size(),
+            md5: obj.md5.text().map(|m| m.trim().to_ascii_lowercase()),
         })
     }
 }
@@ -243,8 +258,11 @@ mod tests {
         };
         assert_eq!(r.key, "tL17msiU");
         let link = r.link.unwrap();
-        assert_eq!(link.query["Expires"], "1482770374");
-        assert_eq!(link.query["Signature"], "1/l+L6/yOE05dNEbXHW8sw7TGF4=");
+        assert_eq!(link.query.get("Expires").unwrap(), "1482770374");
+        assert_eq!(
+            link.query.get("Signature").unwrap(),
+            "1/l+L6/yOE05dNEbXHW8sw7TGF4="
+        );
     }
 
     #[test]

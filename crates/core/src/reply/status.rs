@@ -1,9 +1,9 @@
 //! The v2 media status reply.
 
-use super::{json, scalar_string, size_of};
+use super::json;
+use super::leaf::Leaf;
 use crate::error::UploadError;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Processing state of a media.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,12 +41,21 @@ pub struct MediaStatus {
 impl MediaStatus {
     /// Parses the v2 media reply.
     pub fn parse(body: &str) -> Result<MediaStatus, UploadError> {
-        let v: Value = json(body, "media status")?;
-        let id = v
-            .get("id")
-            .and_then(scalar_string)
+        #[derive(Deserialize)]
+        #[serde(default)]
+        #[derive(Default)]
+        struct Raw {
+            id: Leaf,
+            status: Leaf,
+            error_message: Leaf,
+            duration: Leaf,
+            size: Leaf,
+            md5: Leaf,
+        }
+        let v: Raw = json(body, "media status")?;
+        let id = (v.id.scalar_string())
             .ok_or_else(|| UploadError::invalid_reply("media status has no id"))?;
-        let state = match v.get("status").and_then(Value::as_str) {
+        let state = match v.status.text().as_deref() {
             Some("created") => MediaState::Created,
             Some("processing") | Some("updating") => MediaState::Processing,
             Some("ready") => MediaState::Ready,
@@ -57,13 +66,10 @@ impl MediaStatus {
         Ok(MediaStatus {
             id,
             state,
-            error_message: v
-                .get("error_message")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            duration: v.get("duration").and_then(Value::as_f64),
-            size: v.get("size").and_then(size_of),
-            md5: v.get("md5").and_then(Value::as_str).map(str::to_string),
+            error_message: v.error_message.text(),
+            duration: v.duration.number(),
+            size: v.size.size(),
+            md5: v.md5.text(),
         })
     }
 }

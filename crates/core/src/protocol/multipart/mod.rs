@@ -13,8 +13,8 @@ use crate::io::{Body, HttpMethod, RequestKind};
 use crate::link::{complete_url, link_expired, parts_url};
 use crate::plan::{PartPlan, MAX_PARTS};
 use crate::reply::Credentials;
+use crate::sorted::{Map, SortedSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum PartState {
@@ -45,7 +45,7 @@ struct Part {
 #[derive(Clone, Debug, Default)]
 struct Tally {
     /// Parts to send (or to find on the server), by number.
-    pending: BTreeSet<u32>,
+    pending: SortedSet<u32>,
     in_flight: usize,
     /// Parts the server holds (verified or not).
     stored: u32,
@@ -53,7 +53,7 @@ struct Tally {
     /// Bytes of the parts the server holds.
     committed: u64,
     /// Stored parts whose ETag is not known yet.
-    no_etag: BTreeSet<u32>,
+    no_etag: SortedSet<u32>,
 }
 
 impl Tally {
@@ -109,11 +109,11 @@ pub(crate) struct Multipart {
     reconciles: u8,
     done: bool,
     #[serde(skip)]
-    links: BTreeMap<u32, PartLink>,
+    links: Map<u32, PartLink>,
     #[serde(skip)]
-    listed: BTreeSet<u32>,
+    listed: SortedSet<u32>,
     #[serde(skip)]
-    want: BTreeSet<u32>,
+    want: SortedSet<u32>,
     #[serde(skip)]
     listing: Option<u32>,
     #[serde(skip)]
@@ -153,9 +153,9 @@ impl Multipart {
             adaptive: cfg.fixed_part_size.is_none(),
             reconciles: 0,
             done: false,
-            links: BTreeMap::new(),
-            listed: BTreeSet::new(),
-            want: BTreeSet::new(),
+            links: Map::new(),
+            listed: SortedSet::default(),
+            want: SortedSet::default(),
             listing: None,
             completing: false,
             reconciling: None,
@@ -319,7 +319,7 @@ impl Multipart {
             return None;
         }
         let mut from = 1;
-        while let Some(&n) = self.tally.pending.range(from..).next() {
+        while let Some(&n) = self.tally.pending.first_from(&from) {
             if n > self.begun && self.adaptive {
                 self.adapt(ctx);
             }
