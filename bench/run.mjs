@@ -260,7 +260,8 @@ async function uplink(mibps) {
  * caps, the order of contenders rotating each run; medians like the loopback tables. */
 async function cappedRuns(page, browser) {
   const t0 = Date.now();
-  const mode = cfg.cpus > 1 ? "pinned" : "unpinned";
+  // BENCH_CAPPED_MODE=unpinned (development): the capped runs unpinned instead.
+  const mode = cfg.cpus > 1 && process.env.BENCH_CAPPED_MODE !== "unpinned" ? "pinned" : "unpinned";
   pin(mode, browser);
   const samples = {};
   try {
