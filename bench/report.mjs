@@ -5,6 +5,7 @@ const KiB = 1024;
 const f0 = (x) => (x == null || Number.isNaN(x) ? "–" : x.toFixed(0));
 const f1 = (x) => (x == null || Number.isNaN(x) ? "–" : x.toFixed(1));
 const f2 = (x) => (x == null || Number.isNaN(x) ? "–" : x.toFixed(2));
+const f3 = (x) => (x == null || Number.isNaN(x) ? "–" : x.toFixed(3));
 const row = (cells) => `| ${cells.join(" | ")} |`;
 
 const LABELS = {
@@ -270,7 +271,7 @@ export function cappedSection(r) {
       const b = base(p, cap);
       if (Number.isNaN(v) || v >= 0.97) continue;
       shortBusy = Math.max(shortBusy, med(cap, p.id, "browserBusy") ?? 1);
-      short.push(`${p.name} at ${cap} MiB/s ${f2(v)} (widget ${f1(med(cap, p.id))} MiB/s, the browser's core ${f0(100 * med(cap, p.id, "browserBusy"))}% busy; ${b} ${f1(med(cap, b))} MiB/s, ${f0(100 * med(cap, b, "browserBusy"))}%)`);
+      short.push(`${p.name} at ${cap} MiB/s ${f3(v)} (widget ${f1(med(cap, p.id))} MiB/s, the browser's core ${f0(100 * med(cap, p.id, "browserBusy"))}% busy; ${b} ${f1(med(cap, b))} MiB/s, ${f0(100 * med(cap, b, "browserBusy"))}%)`);
     }
   }
   if (short.length) {
@@ -295,6 +296,6 @@ function cappedTargets(r) {
   return CAPPED_PAIRS.filter((p) => p.target).map((p) => {
     const vs = caps.map((cap) => ratio(p, cap));
     const ok = vs.every((v) => v >= 0.97);
-    return `- ${ok ? "met" : "**not met**"}: ${p.name} >= 0.97 at each cap (verification on): ${caps.map((cap, i) => `${cap} MiB/s ${f2(vs[i])}`).join(", ")}`;
+    return `- ${ok ? "met" : "**not met**"}: ${p.name} >= 0.97 at each cap (verification on): ${caps.map((cap, i) => `${cap} MiB/s ${f3(vs[i])}`).join(", ")}`;
   });
 }
