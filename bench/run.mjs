@@ -1,8 +1,8 @@
 // Run with: `cargo xtask bench [--quick]` (it starts the simulator and the backend, writes the
 // test files, then runs `node bench/run.mjs CONFIG.json`). Measures the widget against raw
 // browser uploads, Uppy, tus, UpChunk and MD5 peers in headless Chromium over a bare CDP pipe,
-// interleaving runs pinned (browser on CPU 0, servers on CPU 1) and unpinned; writes results.json
-// and the markdown table.
+// interleaving runs pinned (browser on CPU 0, servers on CPU 1) and unpinned, then through a
+// shared uplink capped at cfg.caps MiB/s (pinned); writes results.json and the markdown table.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -172,6 +172,8 @@ const THROUGHPUT = [
   { id: "raw-xhr-put-slice", name: "raw-xhr-put-slice" },
   { id: "widget-s3", name: "widget", args: { method: "s3" } },
   { id: "widget-s3-noverify", name: "widget", args: { method: "s3", options: { verify: false } } },
+  { id: "raw-xhr-put-direct", name: "raw-xhr-put-direct" },
+  { id: "widget-direct", name: "widget", args: { method: "direct" } },
   ...parts.map(([size, n]) => ({ id: `raw-xhr-slices-${size}MiBx${n}`, name: "raw-xhr-slices", args: { partSize: size * MiB, parallel: n }, slices: true })),
   { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
   { id: "widget-multipart-noverify", name: "widget", args: { method: "multipart", options: { verify: false } } },
@@ -181,6 +183,8 @@ const THROUGHPUT = [
   { id: "uppy-xhr-form", name: "uppy-xhr-form" },
   { id: "widget-resumable", name: "widget", args: { method: "resumable" } },
 ];
+// BENCH_CAPS=100 (development): only those caps (MiB/s) in the capped-link runs.
+if (process.env.BENCH_CAPS) cfg.caps = process.env.BENCH_CAPS.split(",").map(Number);
 const THROUGHPUT_ONLY = only && process.env.BENCH_CONTENDERS ? process.env.BENCH_CONTENDERS.split(",") : null;
 const MD5 = ["read", "read-byob", "widget", "hash-wasm", "hash-wasm-byob", "spark-md5", "md5sum"];
 const MEMORY = [
@@ -223,8 +227,70 @@ async function upload(page, c, input, size, md5, browser) {
   return { mibps: size / MiB / (r.bytesMs / 1000), totalMibps: size / MiB / (r.totalMs / 1000), requests, preflights, ...cpu };
 }
 
+// ---------- capped links (issue 17) ----------
+
+/** Through the shared uplink, at each of cfg.caps (MiB/s). `fastOnly`: only at caps >= 100
+ * MiB/s (the `verify: false` rows, cheap there and five times dearer at 20 MiB/s). */
+const CAPPED = [
+  { id: "raw-xhr-put", name: "raw-xhr-put" },
+  { id: "widget-s3", name: "widget", args: { method: "s3" } },
+  { id: "widget-s3-noverify", name: "widget", args: { method: "s3", options: { verify: false } }, fastOnly: true },
+  { id: "raw-xhr-put-direct", name: "raw-xhr-put-direct" },
+  { id: "widget-direct", name: "widget", args: { method: "direct" } },
+  ...[[8, 4], [16, 4]].map(([size, n]) => ({ id: `raw-xhr-slices-${size}MiBx${n}`, name: "raw-xhr-slices", args: { partSize: size * MiB, parallel: n } })),
+  { id: "widget-multipart", name: "widget", args: { method: "multipart" } },
+  { id: "widget-multipart-noverify", name: "widget", args: { method: "multipart", options: { verify: false } }, fastOnly: true },
+  { id: "uppy-aws-s3", name: "uppy-aws-s3" },
+  { id: "widget-form", name: "widget", args: { method: "form" } },
+  { id: "uppy-xhr-form", name: "uppy-xhr-form" },
+];
+
+/** One uplink of `mibps` for every request body (the simulator's shared bandwidth fault on
+ * every target), or none. */
+async function uplink(mibps) {
+  const r = mibps
+    ? await fetch(`${cfg.sim}/_sim/faults`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ seed: 1, rules: [{ target: "any", probability: 1, fault: { kind: "bandwidth", bytes_per_sec: mibps * MiB, shared: true } }] }),
+    })
+    : await fetch(`${cfg.sim}/_sim/faults`, { method: "DELETE" });
+  if (!r.ok) throw new Error(`uplink ${mibps}: ${r.status} ${await r.text()}`);
+}
+
+/** The capped-link runs: pinned (unpinned when there is one core), runs interleaved over the
+ * caps, the order of contenders rotating each run; medians like the loopback tables. */
+async function cappedRuns(page, browser) {
+  const t0 = Date.now();
+  // BENCH_CAPPED_MODE=unpinned (development): the capped runs unpinned instead.
+  const mode = cfg.cpus > 1 && process.env.BENCH_CAPPED_MODE !== "unpinned" ? "pinned" : "unpinned";
+  pin(mode, browser);
+  const samples = {};
+  try {
+    for (let run = 1; run <= cfg.runs; run++) {
+      for (const cap of cfg.caps) {
+        await uplink(cap);
+        const order = CAPPED.map((_, i) => CAPPED[(i + run - 1) % CAPPED.length]).filter((c) => (!c.fastOnly || cap >= 100) && (!THROUGHPUT_ONLY || THROUGHPUT_ONLY.includes(c.id)));
+        for (const c of order) {
+          const v = await upload(page, c, "capped", cfg.capped.size, cfg.capped.md5, browser);
+          samples[cap] ??= {};
+          samples[cap][c.id] ??= { [mode]: [] };
+          samples[cap][c.id][mode].push(v);
+          say(`capped ${cap} MiB/s run ${run}/${cfg.runs} ${c.id.padEnd(28)} ${v.mibps.toFixed(1).padStart(6)} MiB/s  (${v.requests} requests; CPU per MiB: browser ${v.browserCpu.toFixed(2)} ms, servers ${v.serverCpu.toFixed(2)} ms; browser ${(100 * v.browserBusy).toFixed(0)}% of a core)`);
+        }
+      }
+    }
+  } finally {
+    await uplink(0);
+  }
+  const throughput = {};
+  for (const [cap, s] of Object.entries(samples)) throughput[cap] = summarize(s, ["mibps", "totalMibps", "requests", "preflights", "browserCpu", "serverCpu", "browserBusy"]);
+  const seconds = Math.round((Date.now() - t0) / 1000);
+  say(`capped-link runs took ${seconds} s`);
+  return { caps: cfg.caps, mode, file: cfg.capped.size, seconds, throughput };
+}
+
 async function main() {
-  say(`${cfg.quick ? "quick" : "full"} run: ${cfg.runs} run(s) per mode, files ${cfg.big.size / MiB} MiB / ${cfg.huge.size / MiB} MiB / md5 ${cfg.md5.size / MiB} MiB`);
+  say(`${cfg.quick ? "quick" : "full"} run: ${cfg.runs} run(s) per mode, files ${cfg.big.size / MiB} MiB / ${cfg.huge.size / MiB} MiB / md5 ${cfg.md5.size / MiB} MiB / capped ${cfg.capped.size / MiB} MiB at ${cfg.caps.join(", ")} MiB/s`);
   await buildPage();
   say("bundle sizes (esbuild --minify, gzip -9)");
   const result = { config: { quick: cfg.quick, runs: cfg.runs, cpus: cfg.cpus, files: { big: cfg.big.size, huge: cfg.huge.size, md5: cfg.md5.size } }, sizes: await sizes() };
@@ -240,6 +306,7 @@ async function main() {
     await page.setFile("big", cfg.big.path);
     await page.setFile("huge", cfg.huge.path);
     await page.setFile("md5", cfg.md5.path);
+    await page.setFile("capped", cfg.capped.path);
     const resumable = await page.eval("window.bench.resumeSupport()");
 
     const samples = { throughput: {}, md5: {} };
@@ -284,6 +351,7 @@ async function main() {
     }
     result.throughput = summarize(samples.throughput, ["mibps", "totalMibps", "requests", "preflights", "browserCpu", "serverCpu", "browserBusy"]);
     result.md5 = summarize(samples.md5, ["mibps", "browserCpu"]);
+    if (wanted("capped")) result.capped = await cappedRuns(page, browser);
 
     // Resume: a multipart upload reloaded at half way, then the same file chosen again.
     pin("unpinned", browser);
@@ -293,7 +361,7 @@ async function main() {
       const reopen = async () => {
         await page.reload();
         await page.eval(`window.bench.init(${JSON.stringify(cfg.sim)})`);
-        for (const [id, f] of [["big", cfg.big], ["huge", cfg.huge], ["md5", cfg.md5]]) await page.setFile(id, f.path);
+        for (const [id, f] of [["big", cfg.big], ["huge", cfg.huge], ["md5", cfg.md5], ["capped", cfg.capped]]) await page.setFile(id, f.path);
       };
       for (let run = 1; run <= cfg.runs; run++) {
         await page.eval("window.bench.forgetPending()");

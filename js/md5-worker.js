@@ -9,6 +9,17 @@
 // ~500, 512 KiB 455-538: a step that stays in the CPU cache between the copy and the hash.
 // Reading chunks ahead on streams of their own (so reads overlap the hash) measured no faster.
 const STEP = 1024 * 1024;
+// Pacing: a digest whose range is being uploaded hashes no further than LEAD bytes beyond what
+// the upload has sent of it, and no faster than AHEAD times the upload's rate, once the page
+// reports that progress (`pace` messages, src/md5.rs). Hashing at full speed beside a capped
+// upload took the core the sender needed, in bursts, and a capped link never gives the lost time
+// back (`cargo xtask bench`, 100 MiB/s, pinned: s3 0.90x raw with full-speed hashing). Without a
+// word from the page for PACE_WAIT_MS (no upload of the range, or a stalled or ended one) the
+// digest goes on at full speed.
+const LEAD = 8 * STEP;
+const PACE_WAIT_MS = 1000;
+const AHEAD = 1.25;
+const paces = new Map(); // digest id -> { start, sent, at: when the page last said, wake }
 let exports = null;
 let ready = null;
 let queue = Promise.resolve(); // digests run one at a time: they share the wasm hasher
@@ -61,16 +72,40 @@ let spare = null; // the reused read buffer (transferred by each read, handed ba
 // collections in this worker while it hashes. (A Set, so no minifier drops it as unused.)
 const reading = new Set();
 
-async function digestStream(reader, start, end) {
+/** Waits until hashing up to `upTo` bytes of digest `id`'s range keeps pace with its upload: no
+ * more than LEAD bytes beyond what the upload has sent, and no faster than AHEAD times the
+ * upload's average rate (so the hash is spread evenly, not run in bursts between reports). At
+ * once when the page never reported, or stopped reporting, that upload's progress. */
+async function keepPace(id, upTo) {
+  for (;;) {
+    const p = paces.get(id);
+    if (!p || !p.at) return;
+    const now = performance.now();
+    if (now - p.at > PACE_WAIT_MS) return;
+    const byRate = p.sent > 0 ? p.start + (upTo * (p.at - p.start)) / (AHEAD * p.sent) : now;
+    // Never past the moment the page's silence ends the pacing.
+    const due = Math.min(Math.max(p.sent + LEAD >= upTo ? now : Infinity, byRate), p.at + PACE_WAIT_MS + 1);
+    if (due <= now) return;
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, due - now);
+      p.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+async function digestStream(reader, start, end, id) {
   reading.add(reader);
   try {
-    return await readAndHash(reader, start, end);
+    return await readAndHash(reader, start, end, id);
   } finally {
     reading.delete(reader);
   }
 }
 
-async function readAndHash(reader, start, end) {
+async function readAndHash(reader, start, end, id) {
   const ptr = exports.md5_buffer(STEP) >>> 0;
   exports.md5_reset();
   let buffer = spare && spare.byteLength === STEP ? spare : new ArrayBuffer(STEP);
@@ -78,6 +113,7 @@ async function readAndHash(reader, start, end) {
   let filled = 0;
   let total = 0;
   for (;;) {
+    if (filled === 0) await keepPace(id, total + STEP);
     const { value, done } = await reader.read(new Uint8Array(buffer, filled, STEP - filled));
     if (value) {
       buffer = value.buffer;
@@ -111,10 +147,10 @@ function digestSync(file, start, end) {
 }
 
 /** The digest of the range and the way it was read (`byob-stream` or `FileReaderSync`). */
-async function digest(file, start, end) {
+async function digest(file, start, end, id) {
   const reader = byobReader(file, start, end);
   return reader
-    ? { md5: await digestStream(reader, start, end), path: "byob-stream" }
+    ? { md5: await digestStream(reader, start, end, id), path: "byob-stream" }
     : { md5: digestSync(file, start, end), path: "FileReaderSync" };
 }
 
@@ -126,12 +162,27 @@ self.onmessage = async (event) => {
         exports = instance.exports;
       });
       await ready;
+    } else if (msg.type === "pace") {
+      // Bytes of the range the upload has sent (only for digests not yet finished).
+      const p = paces.get(msg.id);
+      if (p) {
+        p.sent = Math.max(p.sent, msg.sent);
+        p.at = performance.now();
+        const wake = p.wake;
+        p.wake = null;
+        wake?.();
+      }
     } else if (msg.type === "md5") {
+      paces.set(msg.id, { start: performance.now(), sent: 0, at: 0, wake: null });
       await ready;
-      const run = queue.then(() => digest(msg.file, msg.start, msg.end));
+      const run = queue.then(() => digest(msg.file, msg.start, msg.end, msg.id));
       queue = run.catch(() => {});
-      const { md5, path } = await run;
-      self.postMessage({ type: "md5", id: msg.id, md5, path });
+      try {
+        const { md5, path } = await run;
+        self.postMessage({ type: "md5", id: msg.id, md5, path });
+      } finally {
+        paces.delete(msg.id);
+      }
     }
   } catch (e) {
     self.postMessage({ type: "error", id: msg.id, message: String(e && e.message || e) });

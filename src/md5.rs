@@ -87,11 +87,24 @@ fn hex(bytes: &[u8]) -> String {
 
 type Pending = Rc<RefCell<LiteMap<u32, (Function, Function)>>>;
 
+/// The upload's progress reaches the worker in steps of at least this many bytes (or at the
+/// end of the range): enough for the worker's pacing, few messages.
+const PACE_STEP: u64 = 256 * 1024;
+
+/// A digest the upload of its range can pace: the range, its id, the bytes last told the worker.
+struct Paced {
+    range: (u64, u64),
+    id: u32,
+    told: u64,
+}
+
 /// A Web Worker that hashes byte ranges of files. Dropping it terminates the worker.
 pub struct Md5Worker {
     worker: Worker,
     pending: Pending,
     next_id: Cell<u32>,
+    /// Digests running, by range: [`Md5Worker::pace`] tells the worker what their upload sent.
+    paced: RefCell<Vec<Paced>>,
     /// Why the worker cannot hash (its script or module failed to load), once it is known.
     broken: Rc<RefCell<Option<String>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -155,6 +168,7 @@ impl Md5Worker {
             worker,
             pending,
             next_id: Cell::new(1),
+            paced: RefCell::default(),
             broken,
             _on_message: on_message,
             _on_error: on_error,
@@ -185,12 +199,45 @@ impl Md5Worker {
             self.pending.borrow_mut().remove(&id);
             return Err(js_message(&e));
         }
-        match JsFuture::from(promise).await {
+        self.paced.borrow_mut().push(Paced {
+            range: (range.start, range.end),
+            id,
+            told: 0,
+        });
+        let result = JsFuture::from(promise).await;
+        self.paced.borrow_mut().retain(|p| p.id != id);
+        match result {
             Ok(v) => v
                 .as_string()
                 .ok_or_else(|| "md5 worker sent no digest".into()),
             Err(e) => Err(js_message(&e)),
         }
+    }
+}
+
+impl Md5Worker {
+    /// The upload of `range` has sent `sent` bytes of it: a digest of that range running in the
+    /// worker keeps pace with it (hashes at most a few MiB ahead, `js/md5-worker.js`), so it
+    /// never takes the core the sending needs in bursts.
+    pub fn pace(&self, range: &Range<u64>, sent: u64) {
+        let mut paced = self.paced.borrow_mut();
+        let key = (range.start, range.end);
+        let Some(p) = paced.iter_mut().rev().find(|p| p.range == key) else {
+            return;
+        };
+        let len = range.end.saturating_sub(range.start);
+        if sent < p.told.saturating_add(PACE_STEP) && sent < len {
+            return;
+        }
+        p.told = sent;
+        let Some(sent) = bytes_to_f64(sent) else {
+            return;
+        };
+        let msg = Object::new();
+        let _ = Reflect::set(&msg, &"type".into(), &"pace".into());
+        let _ = Reflect::set(&msg, &"id".into(), &p.id.into());
+        let _ = Reflect::set(&msg, &"sent".into(), &sent.into());
+        let _ = self.worker.post_message(&msg);
     }
 }
 

@@ -118,6 +118,15 @@ const contenders = {
     return { bytesMs: t, totalMs: t, check: reply.media.key };
   },
 
+  // The v2 direct method: the same PUT to the create reply's `upload_link`.
+  async "raw-xhr-put-direct"(file) {
+    const t0 = performance.now();
+    const reply = await create("direct", file);
+    await xhr("PUT", reply.upload_link, file);
+    const t = performance.now() - t0;
+    return { bytesMs: t, totalMs: t, check: reply.id };
+  },
+
   async "raw-xhr-slices"(file, { partSize, parallel }) {
     const t0 = performance.now();
     const created = await create("multipart", file);

@@ -30,6 +30,7 @@ impl Inner {
             (Body::Range(_) | Body::Form { .. }, Some(file)) => {
                 let me = self.me.clone();
                 let (source, at) = (file.clone(), req.body.source_range().map_or(0, |r| r.start));
+                let range = req.body.source_range();
                 let started = xhr::start(&req, file, move |ev| {
                     if let XhrEvent::Failed(FailureKind::Network) = ev {
                         // A file changed on disk fails its reads, and so its XHR, like a network
@@ -49,6 +50,10 @@ impl Inner {
                         return;
                     }
                     if let XhrEvent::Progress(sent) = ev {
+                        // The digest of this range, if one runs, keeps pace with the sending.
+                        if let Some(range) = &range {
+                            pace(&me, range, sent);
+                        }
                         // Coalesced: the engine hears of it when the interval ends.
                         return super::coalesce::report(&me, id, sent);
                     }
@@ -184,6 +189,19 @@ impl Inner {
                 }
             }
         });
+    }
+}
+
+/// Tells the MD5 worker what the upload of `range` has sent ([`crate::md5::Md5Worker::pace`]).
+fn pace(me: &std::rc::Weak<std::cell::RefCell<Inner>>, range: &Range<u64>, sent: u64) {
+    let Some(rc) = me.upgrade() else {
+        return;
+    };
+    let Ok(inner) = rc.try_borrow() else {
+        return; // the next report carries it
+    };
+    if let Some(md5) = &inner.md5 {
+        md5.pace(range, sent);
     }
 }
 

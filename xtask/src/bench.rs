@@ -1,6 +1,7 @@
 //! `cargo xtask bench [--quick]`: the widget against raw browser uploads and its peers (issue 7),
 //! in headless Chromium over a bare CDP pipe, against release builds of the simulator and the
-//! backend on loopback. Writes `docs/benchmarks.md` (a full run) or `target/benchmarks-quick.md`.
+//! backend on loopback, and through a shared uplink capped at 100 and 20 MiB/s (issue 17).
+//! Writes `docs/benchmarks.md` (a full run) or `target/benchmarks-quick.md`.
 
 use std::fs::File;
 use std::io::Write;
@@ -11,6 +12,9 @@ use crate::procs::{self, run, Service};
 use crate::{build_demo, setup, step, tempdir};
 
 const MIB: u64 = 1024 * 1024;
+
+/// The capped-link runs' uplinks, in MiB/s: about a gigabit, and a typical office uplink.
+const CAPS_MIBPS: [u64; 2] = [100, 20];
 
 /// A test file: where it is, how big, its MD5 (None for the sparse one).
 struct TestFile {
@@ -53,6 +57,13 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let big = random_file(&files.join("upload-big"), big, 1)?;
     let md5 = random_file(&files.join("md5-input"), md5, 2)?;
     let huge = sparse_file(&files.join("upload-huge"), huge)?;
+    // The capped-link runs (a shared uplink at each of CAPS_MIBPS): their own file
+    // (BENCH_CAPPED_MIB=512 with --quick, development: the full run's size in a quick run).
+    let capped_mib = std::env::var("BENCH_CAPPED_MIB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(if quick { 64 } else { 512 });
+    let capped = random_file(&files.join("upload-capped"), capped_mib * MIB, 3)?;
 
     // The simulator stores every upload: on tmpfs, wiped after each run by bench/run.mjs, so
     // its writes never queue behind the disk.
@@ -91,7 +102,8 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let config = format!(
         "{{\"root\":{},\"work\":{},\"dist\":{},\"sim\":{},\"backend\":{},\
          \"simPid\":{sim_pid},\"backendPid\":{backend_pid},\"simData\":{},\"cpus\":{cpus},\
-         \"quick\":{quick},\"runs\":{},\"big\":{},\"huge\":{},\"md5\":{},\"resultsJson\":{},\"markdown\":{}}}",
+         \"quick\":{quick},\"runs\":{},\"big\":{},\"huge\":{},\"md5\":{},\"capped\":{},\"caps\":{:?},\
+         \"resultsJson\":{},\"markdown\":{}}}",
         js(root),
         js(&work),
         js(&dist),
@@ -102,6 +114,8 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         file_json(&big),
         file_json(&huge),
         file_json(&md5),
+        file_json(&capped),
+        CAPS_MIBPS,
         js(&results),
         js(&markdown),
     );

@@ -1,13 +1,15 @@
 //! Fault rules: what `/_sim/faults` sets, matched per target (nth, seeded probability, times);
 //! `inject.rs` applies them.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::http::Method;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+use crate::uplink::Uplink;
 
 /// What a rule does to a matching request.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -23,8 +25,13 @@ pub enum Fault {
     },
     /// Wait before handling.
     Delay { ms: u64 },
-    /// Read the body no faster than this.
-    Bandwidth { bytes_per_sec: u64 },
+    /// Read the body no faster than this: each request on its own, or with `shared` all the
+    /// bodies this rule matches together (one uplink).
+    Bandwidth {
+        bytes_per_sec: u64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        shared: bool,
+    },
     /// Read `after_bytes`, then RST.
     Reset {
         #[serde(default)]
@@ -115,6 +122,15 @@ struct Armed {
     rule: Rule,
     seen: u64,
     fired: u64,
+    /// The rule's one link, for a shared `bandwidth`.
+    uplink: Option<Arc<Uplink>>,
+}
+
+/// What fired for one request: the faults, and the shared links its body passes through.
+#[derive(Debug, Default)]
+pub struct Picked {
+    pub faults: Vec<Fault>,
+    pub uplinks: Vec<Arc<Uplink>>,
 }
 
 struct Inner {
@@ -147,10 +163,20 @@ impl Faults {
         g.rules = set
             .rules
             .into_iter()
-            .map(|rule| Armed {
-                rule,
-                seen: 0,
-                fired: 0,
+            .map(|rule| {
+                let uplink = match rule.fault {
+                    Fault::Bandwidth {
+                        bytes_per_sec,
+                        shared: true,
+                    } => Some(Arc::new(Uplink::new(bytes_per_sec))),
+                    _ => None,
+                };
+                Armed {
+                    rule,
+                    seen: 0,
+                    fired: 0,
+                    uplink,
+                }
             })
             .collect();
         g.rng = StdRng::seed_from_u64(set.seed);
@@ -169,10 +195,10 @@ impl Faults {
     }
 
     /// Faults firing for one request to `target`.
-    pub fn pick(&self, target: &str) -> Vec<Fault> {
+    pub fn pick(&self, target: &str) -> Picked {
         let mut g = self.lock();
         let Inner { rules, rng, .. } = &mut *g;
-        let mut out = Vec::new();
+        let mut out = Picked::default();
         for a in rules.iter_mut() {
             if a.rule.target != target && a.rule.target != "any" {
                 continue;
@@ -192,7 +218,8 @@ impl Faults {
             };
             if fire {
                 a.fired += 1;
-                out.push(a.rule.fault.clone());
+                out.faults.push(a.rule.fault.clone());
+                out.uplinks.extend(a.uplink.clone());
             }
         }
         out
@@ -275,8 +302,8 @@ mod tests {
             }],
             seed: 1,
         });
-        let fired: Vec<bool> = (0..5).map(|_| !f.pick("s3").is_empty()).collect();
+        let fired: Vec<bool> = (0..5).map(|_| !f.pick("s3").faults.is_empty()).collect();
         assert_eq!(fired, vec![false, true, true, false, false]);
-        assert!(f.pick("form").is_empty());
+        assert!(f.pick("form").faults.is_empty());
     }
 }

@@ -1,5 +1,6 @@
 //! The fault middleware: applies the faults picked for a request around its handler (delay,
-//! throttled or stalled body, injected status, RST, FIN, lost reply) and sets handler flags.
+//! body throttled on its own or through a shared uplink, stalled body, injected status, RST,
+//! FIN, lost reply) and sets handler flags.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::faults::{classify, Fault, Flags};
 use crate::net::{ConnHandle, KillMode};
 use crate::records::LogEntry;
 use crate::state::AppState;
+use crate::uplink::Uplink;
 
 /// Platform-shaped error reply for an injected status.
 fn status_reply(target: &str, status: u16, retry_after: Option<String>) -> Response {
@@ -130,6 +132,7 @@ const GONE: u8 = 2;
 fn wrap_body(
     body: Body,
     bandwidth: Option<u64>,
+    uplinks: Vec<Arc<Uplink>>,
     terminal: Option<Fault>,
     conn: Option<ConnHandle>,
     fired: Arc<AtomicU8>,
@@ -138,6 +141,7 @@ fn wrap_body(
         data: axum::body::BodyDataStream,
         read: u64,
         bw: Option<u64>,
+        uplinks: Vec<Arc<Uplink>>,
         terminal: Option<Fault>,
         conn: Option<ConnHandle>,
         fired: Arc<AtomicU8>,
@@ -188,6 +192,7 @@ fn wrap_body(
         data: body.into_data_stream(),
         read: 0,
         bw: bandwidth.filter(|b| *b > 0),
+        uplinks,
         terminal,
         conn,
         fired,
@@ -223,6 +228,9 @@ fn wrap_body(
                     let ms = (chunk.len() as u64).saturating_mul(1000) / bps;
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                 }
+                for link in &st.uplinks {
+                    link.pass(chunk.len() as u64).await;
+                }
                 Some((Ok(chunk), st))
             }
             Some(Err(e)) => {
@@ -256,10 +264,12 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let mut bandwidth: Option<u64> = None;
     let mut terminal: Option<Fault> = None;
     let mut lose_reply = false;
-    for f in &picked {
+    for f in &picked.faults {
         match f {
             Fault::Delay { ms } => delay += ms,
-            Fault::Bandwidth { bytes_per_sec } => {
+            // A shared link: applied through `picked.uplinks`.
+            Fault::Bandwidth { shared: true, .. } => {}
+            Fault::Bandwidth { bytes_per_sec, .. } => {
                 bandwidth = Some(bandwidth.map_or(*bytes_per_sec, |b| b.min(*bytes_per_sec)))
             }
             Fault::Expire => flags.expire = true,
@@ -275,7 +285,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         }
     }
     if let Some(entry) = req.extensions().get::<Arc<LogEntry>>() {
-        let names: Vec<&str> = picked.iter().map(Fault::name).collect();
+        let names: Vec<&str> = picked.faults.iter().map(Fault::name).collect();
         if !names.is_empty() {
             entry.set_fault(names.join(","));
         }
@@ -305,11 +315,12 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         }
     }
     let fired = Arc::new(AtomicU8::new(0));
-    if bandwidth.is_some() || terminal.is_some() {
+    if bandwidth.is_some() || terminal.is_some() || !picked.uplinks.is_empty() {
         let (parts, body) = req.into_parts();
         let body = wrap_body(
             body,
             bandwidth,
+            picked.uplinks,
             terminal.clone(),
             conn.clone(),
             fired.clone(),

@@ -23,6 +23,7 @@ mod resumable;
 mod s3;
 mod state;
 mod store;
+mod uplink;
 mod util;
 mod v1;
 mod v2;

@@ -119,6 +119,71 @@ async fn delay_and_bandwidth() {
     assert_eq!(sim.admin_media(&key).await["md5"], md5_hex(&data));
 }
 
+/// Two bodies at once through a rule's link: together they get `bytes_per_sec`, shared fairly.
+async fn two_parallel_puts(sim: &Sim, fault: Value) -> [Duration; 2] {
+    sim.faults(json!([{"target":"any","probability":1.0,"fault":fault}]))
+        .await;
+    let (url_a, key_a) = sim.s3_link().await;
+    let (url_b, key_b) = sim.s3_link().await;
+    let (a, b) = (bytes(1_000_000, 4), bytes(1_000_000, 5));
+    let t = Instant::now();
+    let timed = |url: String, data: Vec<u8>| async move {
+        let r = sim.put(&url, data).await;
+        assert_eq!(r.status(), 200);
+        t.elapsed()
+    };
+    let (ta, tb) = tokio::join!(timed(url_a, a.clone()), timed(url_b, b.clone()));
+    assert_eq!(sim.admin_media(&key_a).await["md5"], md5_hex(&a));
+    assert_eq!(sim.admin_media(&key_b).await["md5"], md5_hex(&b));
+    [ta, tb]
+}
+
+#[tokio::test]
+async fn a_shared_bandwidth_caps_parallel_bodies_together() {
+    let sim = start().await;
+    // 2 MB at 2 MB/s: about 1 s for the pair, each body finishing near the end (not the first
+    // at 0.5 s, as a link served in turn would); the burst an idle link banks is 20 ms.
+    let fault = json!({"kind":"bandwidth","bytes_per_sec":2_000_000,"shared":true});
+    let both = two_parallel_puts(&sim, fault).await;
+    for t in both {
+        assert!(t >= Duration::from_millis(850), "{both:?}");
+        assert!(t < Duration::from_secs(5), "{both:?}");
+    }
+    let log = sim.log().await;
+    let puts: Vec<&Value> = log.iter().filter(|e| e["method"] == "PUT").collect();
+    assert_eq!(puts.len(), 2, "{log:?}");
+    assert!(puts.iter().all(|e| e["fault"] == "bandwidth"), "{log:?}");
+    let rules: Value = sim
+        .http
+        .get(format!("{}/_sim/faults", sim.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rules["rules"][0]["rule"]["fault"]["shared"], true,
+        "{rules}"
+    );
+}
+
+#[tokio::test]
+async fn a_per_request_bandwidth_gives_each_body_the_rate() {
+    let sim = start().await;
+    // The same rule without `shared`: each body on its own at 2 MB/s, about 0.5 s each.
+    let fault = json!({"kind":"bandwidth","bytes_per_sec":2_000_000});
+    let both = two_parallel_puts(&sim, fault).await;
+    for t in both {
+        assert!(t >= Duration::from_millis(400), "{both:?}");
+    }
+    // Well under the 1 s the shared link needs for the pair (slack for a loaded machine).
+    assert!(
+        both.iter().all(|t| *t < Duration::from_millis(850)),
+        "{both:?}"
+    );
+}
+
 #[tokio::test]
 async fn reset_is_a_real_rst() {
     let sim = start().await;
