@@ -598,9 +598,10 @@ mod tests {
 
         /// Sampled every 250 ms: never more than max(2 MiB, 5 %) ahead of the bytes the server
         /// read, never backwards, 100 % only with every byte acknowledged, never "0 s left"
-        /// while more than that remains. The one blind spot, left out of the bound: a server
-        /// that stops reading once the whole body sits in the socket (no report can show it; the
-        /// watchdog catches it within twice the stall timeout, and the bar then drops back).
+        /// while more than that remains. The blind spots, left out of the bound: a server that
+        /// stops reading once the whole body sits in the socket, or while the buffers are still
+        /// growing (no report can show either; the watchdog catches it within twice the stall
+        /// timeout, and the bar then drops back).
         /// And a limit: buffers that keep growing after the first windows hand bytes over
         /// faster than the server reads, like a faster link would, until they are full (the
         /// estimate is still never past what was handed over); the model grows them for up
@@ -627,7 +628,11 @@ mod tests {
                 now += 10;
                 let stalled = l.stall.is_some_and(|(at, d)| now >= at && now < at + d);
                 for f in flights.iter_mut() {
-                    if stalled && f.4 == f.2 && !blind.contains(&f.0) {
+                    // The blind spots: the whole body in the socket, or buffers still growing
+                    // (`grow`), when the server stops reading. Either way the browser's reports
+                    // look like progress and nothing tells them apart.
+                    let filling = now - f.1 < l.grow && f.4 < f.2;
+                    if stalled && (f.4 == f.2 || filling) && !blind.contains(&f.0) {
                         blind.push(f.0);
                     }
                     if !stalled {
